@@ -1,0 +1,58 @@
+"""Chinese web-text spam filter: score paragraphs as genuine, spam or boilerplate, locate
+injected spans and return the cleaned document.
+
+>>> from classifier import predict
+>>> doc = predict("當前位置：首頁 > 新聞\\n今年以來，全市新建學校12所，新增學位1.5萬個。")
+>>> [p.label for p in doc.paragraphs]
+['boilerplate', 'genuine']
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .config import Config
+from .model import LABELS, REASONS, ModelError
+from .results import DocumentResult, ParagraphResult
+from .scoring import Classifier
+
+__all__ = [
+    "LABELS",
+    "REASONS",
+    "Classifier",
+    "Config",
+    "DocumentResult",
+    "ModelError",
+    "ParagraphResult",
+    "bundled_model_path",
+    "load_model",
+    "predict",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+BUNDLED_MODEL = "spamfilter.joblib"
+
+
+def bundled_model_path() -> Path:
+    """Where the model shipped with the package lives (``models/`` in a source checkout)."""
+    return Path(str(resources.files("classifier.models").joinpath(BUNDLED_MODEL)))
+
+
+def load_model(path: str | Path | None = None, config: Config | None = None) -> Classifier:
+    """Load a model (the bundled one by default); its ``predict`` works like :func:`predict`."""
+    return Classifier.from_path(path or bundled_model_path(), config)
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> Classifier:
+    return load_model()
+
+
+def predict(texts: str | Sequence[str]) -> DocumentResult | list[DocumentResult]:
+    """Score one text or a list of texts with the bundled model (loaded once, lazily)."""
+    return _bundled().predict(texts)

@@ -1,0 +1,147 @@
+"""`spamfilter`: score JSONL or text documents as a crawler-pipeline filter.
+
+stdout carries data only; warnings, the progress bar and the closing summary go to stderr. The
+exit code is 0 when every record was scored, 1 when any record had an error, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import bundled_model_path
+from .config import Config
+from .io import dumps, read_inputs
+from .model import ModelError
+from .scoring import Classifier
+from .stream import MODES, REJECT, StreamOptions, process
+
+log = logging.getLogger("classifier")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="spamfilter",
+        description="Score every paragraph of Chinese web documents as genuine, spam or "
+        "boilerplate; annotate, clean or filter a JSONL stream.",
+    )
+    parser.add_argument("mode", choices=MODES, help="annotate: add a result to each record; "
+                        "clean: replace the text with the cleaned text; filter: drop documents "
+                        "over --max-spam-ratio into --rejects")
+    parser.add_argument("inputs", nargs="*", default=["-"], metavar="FILE",
+                        help="JSONL or .txt files; '-' or none reads standard input")
+    parser.add_argument("-o", "--output", default="-", help="output JSONL (default: stdout)")
+    parser.add_argument("--rejects", help="filter mode: JSONL file that receives the dropped "
+                        "documents with their scores (required in filter mode)")
+    parser.add_argument("--format", choices=("auto", "jsonl", "text"), default="auto",
+                        help="input format (default: by file name; stdin is JSONL)")
+    parser.add_argument("--field", default="text", help="the text field of JSONL records")
+    parser.add_argument("--result-field", default="spamfilter",
+                        help="field that receives the result (default: spamfilter)")
+    parser.add_argument("--model", type=Path, help="model file (default: the bundled model)")
+    parser.add_argument("--spam-threshold", type=float, default=Config.spam_threshold,
+                        help="paragraph spam probability at which it counts as spam "
+                        f"(default: {Config.spam_threshold})")
+    parser.add_argument("--max-spam-ratio", type=float, default=StreamOptions.max_spam_ratio,
+                        help="filter mode: drop documents whose spam share of characters is "
+                        f"above this (default: {StreamOptions.max_spam_ratio})")
+    parser.add_argument("--keep-original", action="store_true",
+                        help="clean mode: keep the original text in <field>_original")
+    parser.add_argument("--batch-size", type=int, default=64, help="documents per batch")
+    parser.add_argument("-j", "--jobs", type=int, default=1,
+                        help="worker processes (default: 1); output order is kept")
+    parser.add_argument("--silent", action="store_true", help="no progress bar, no summary")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    args = parser.parse_intermixed_args(argv)
+    if args.mode == "filter" and not args.rejects:
+        parser.error("filter mode needs --rejects FILE so that no document is lost "
+                     "(use --rejects /dev/null to discard them knowingly)")
+    if args.jobs < 1 or args.batch_size < 1:
+        parser.error("--jobs and --batch-size must be at least 1")
+    return args
+
+
+def _open_output(path: str):
+    return sys.stdout.buffer if path == "-" else open(path, "wb")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * args.verbose, format="spamfilter: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = Config(spam_threshold=args.spam_threshold)
+        model_path = args.model or bundled_model_path()
+        classifier = Classifier.from_path(model_path, config)
+    except (ModelError, ValueError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    options = StreamOptions(
+        mode=args.mode,
+        text_field=args.field,
+        result_field=args.result_field,
+        max_spam_ratio=args.max_spam_ratio,
+        keep_original=args.keep_original,
+    )
+    records = read_inputs(args.inputs, args.field, args.format)
+    show_progress = not args.silent and "-" not in args.inputs and sys.stderr.isatty()
+    counts: Counter = Counter()
+    out = _open_output(args.output)
+    rejects = open(args.rejects, "wb") if args.rejects else None
+    try:
+        routed = process(records, classifier, options, model_path, args.batch_size, args.jobs)
+        for destination, record, source in tqdm(routed, disable=not show_progress,
+                                                unit="doc", file=sys.stderr):
+            counts["read"] += 1
+            if source.error:
+                counts["errors"] += 1
+                log.warning("%s:%d: %s: %s", source.source, source.line, source.error,
+                            source.message)
+            elif destination == REJECT:
+                counts["dropped"] += 1
+            else:
+                counts["kept"] += 1
+                if args.mode == "clean" and record[args.field] != source.text:
+                    counts["cleaned"] += 1
+            (rejects if destination == REJECT else out).write(dumps(record))
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 0
+    except KeyboardInterrupt:
+        out.flush()
+        print("spamfilter: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if rejects:
+            rejects.close()
+    try:
+        out.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 0
+    if not args.silent:
+        print(
+            "spamfilter: read {read}, kept {kept}, cleaned {cleaned}, dropped {dropped}, "
+            "errors {errors}".format(**{k: counts[k] for k in
+                                        ("read", "kept", "cleaned", "dropped", "errors")}),
+            file=sys.stderr,
+        )
+    return 1 if counts["errors"] else 0
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (``| head``): stop quietly, as Unix filters do, by pointing stdout
+    at /dev/null so the interpreter's last flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,50 @@
+"""Result objects: frozen, with character offsets into the original text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ParagraphResult:
+    """One paragraph: where it is, what it is, how sure, and which parts are injected."""
+
+    start: int
+    end: int
+    label: str  # "genuine" | "spam" | "boilerplate"
+    reason: str | None  # spam reason code, None unless label == "spam"
+    spam_score: float  # probability of "spam", in [0, 1]
+    boilerplate_score: float  # probability of "boilerplate", in [0, 1]
+    spans: tuple[Span, ...]  # injected parts, offsets into the document text
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "reason": self.reason,
+            "spam_score": round(self.spam_score, 4),
+            "boilerplate_score": round(self.boilerplate_score, 4),
+            "spans": [list(s) for s in self.spans],
+        }
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """A scored document: its paragraphs in order, a document label and the cleaned text."""
+
+    text: str
+    paragraphs: tuple[ParagraphResult, ...]
+    label: str  # "clean" | "injected" | "spam"
+    spam_ratio: float  # injected characters / paragraph characters
+    clean_text: str
+
+    def to_dict(self) -> dict:
+        """The JSON-ready form written by the CLI (the text itself is left out)."""
+        return {
+            "label": self.label,
+            "spam_ratio": round(self.spam_ratio, 4),
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+        }

@@ -1,0 +1,88 @@
+"""The scoring path: split → featurize → score → locate → results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config
+from .model import LABELS, SpamModel, load_spam_model
+from .results import DocumentResult, ParagraphResult
+from .spans import paragraph_spans, remove_spans
+from .text import split_paragraphs
+
+_SPAM = LABELS.index("spam")
+_BOILERPLATE = LABELS.index("boilerplate")
+
+
+def decide(proba: np.ndarray, spam_threshold: float) -> np.ndarray:
+    """Labels from probabilities: spam at or over the threshold, else the likelier of the rest."""
+    other = np.where(proba[:, _BOILERPLATE] > proba[:, 0], "boilerplate", "genuine")
+    return np.where(proba[:, _SPAM] >= spam_threshold, "spam", other)
+
+
+class Classifier:
+    """A loaded model with its sidecar and decision settings; ``predict`` scores text."""
+
+    def __init__(self, model: SpamModel, info: dict, config: Config | None = None):
+        self.model = model
+        self.info = info
+        self.config = config or Config()
+
+    @classmethod
+    def from_path(cls, path: str | Path, config: Config | None = None) -> Classifier:
+        model, info = load_spam_model(path)
+        return cls(model, info, config)
+
+    def predict(self, texts: str | Sequence[str]) -> DocumentResult | list[DocumentResult]:
+        """Score one text (→ a result) or a list of texts (→ a list of results, same order)."""
+        if isinstance(texts, str):
+            return self.predict_batch([texts])[0]
+        if isinstance(texts, (bytes, bytearray)):
+            raise TypeError("predict() takes str, not bytes: decode it first, e.g. data.decode()")
+        if not isinstance(texts, Sequence):
+            raise TypeError(f"predict() takes a str or a list of str, not {type(texts).__name__}")
+        return self.predict_batch(list(texts))
+
+    def predict_batch(self, texts: list[str]) -> list[DocumentResult]:
+        """Score a list of texts in one pass through the model."""
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"predict() takes str items; item {i} is {type(text).__name__}")
+        offsets = [split_paragraphs(text) for text in texts]
+        scores = self.model.score([[text[s:e] for s, e in spans] for text, spans in
+                                   zip(texts, offsets)])
+        labels = decide(scores.proba, self.config.spam_threshold)
+        rows = iter(range(len(labels)))
+        return [
+            self._document(text, [self._paragraph(s, e, scores, labels, next(rows)) for s, e in spans])
+            for text, spans in zip(texts, offsets)
+        ]
+
+    @staticmethod
+    def _paragraph(start: int, end: int, scores, labels: np.ndarray, row: int) -> ParagraphResult:
+        is_spam = labels[row] == "spam"
+        return ParagraphResult(
+            start=start,
+            end=end,
+            label=str(labels[row]),
+            reason=str(scores.reasons[row]) if is_spam else None,
+            spam_score=float(scores.proba[row, _SPAM]),
+            boilerplate_score=float(scores.proba[row, _BOILERPLATE]),
+            spans=paragraph_spans(start, end, is_spam),
+        )
+
+    def _document(self, text: str, paragraphs: list[ParagraphResult]) -> DocumentResult:
+        spans = [s for p in paragraphs for s in p.spans]
+        total = sum(p.end - p.start for p in paragraphs)
+        spam_ratio = sum(e - s for s, e in spans) / total if total else 0.0
+        if not spans:
+            label = "clean"
+        elif spam_ratio >= self.config.spam_site_ratio:
+            label = "spam"
+        else:
+            label = "injected"
+        clean_text, _ = remove_spans(text, spans)
+        return DocumentResult(text, tuple(paragraphs), label, spam_ratio, clean_text)

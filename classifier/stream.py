@@ -1,0 +1,124 @@
+"""Records in, records out: score batches of input records and route each to an output.
+
+Every input record yields exactly one output record, in input order: scored records go to the
+output (or, in filter mode, to the rejects), broken ones are passed through with an ``error``.
+With several jobs, batches are scored in worker processes, a bounded number at a time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from .config import Config
+from .io import InputRecord
+from .results import DocumentResult
+from .scoring import Classifier
+
+MODES = ("annotate", "clean", "filter")
+OUT, REJECT = "out", "reject"
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """What to do with each scored record.
+
+    mode: ``annotate`` adds the result; ``clean`` replaces the text with the cleaned text;
+        ``filter`` sends documents over ``max_spam_ratio`` to the rejects.
+    """
+
+    mode: str = "annotate"
+    text_field: str = "text"
+    result_field: str = "spamfilter"
+    max_spam_ratio: float = 0.5
+    keep_original: bool = False
+
+
+def error_record(record: InputRecord) -> dict:
+    """The record as it came, with an ``error`` object saying what and where."""
+    return {
+        **record.fields,
+        "error": {
+            "code": record.error,
+            "message": record.message,
+            "source": record.source,
+            "line": record.line,
+        },
+    }
+
+
+def route(record: InputRecord, result: DocumentResult, options: StreamOptions) -> tuple[str, dict]:
+    """Where a scored record goes, and what it looks like there."""
+    fields = record.fields
+    summary = {"label": result.label, "spam_ratio": round(result.spam_ratio, 4)}
+    if options.mode == "annotate":
+        return OUT, {**fields, options.result_field: result.to_dict()}
+    if options.mode == "clean":
+        cleaned = {**fields, options.text_field: result.clean_text, options.result_field: summary}
+        if options.keep_original:
+            cleaned[f"{options.text_field}_original"] = record.text
+        return OUT, cleaned
+    if result.spam_ratio > options.max_spam_ratio:
+        return REJECT, {**fields, options.result_field: result.to_dict()}
+    return OUT, {**fields, options.result_field: summary}
+
+
+def process_batch(
+    batch: list[InputRecord], classifier: Classifier, options: StreamOptions
+) -> list[tuple[str, dict, InputRecord]]:
+    """Score a batch; every record comes back once, in order, as (destination, output, input)."""
+    results = iter(classifier.predict_batch([r.text for r in batch if r.error is None]))
+    routed = []
+    for record in batch:
+        if record.error is None:
+            routed.append((*route(record, next(results), options), record))
+        else:
+            routed.append((OUT, error_record(record), record))
+    return routed
+
+
+def batches(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRecord]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+_worker: tuple[Classifier, StreamOptions] | None = None
+
+
+def _start_worker(model_path: Path, config: Config, options: StreamOptions) -> None:
+    global _worker
+    _worker = (Classifier.from_path(model_path, config), options)
+
+
+def _work(batch: list[InputRecord]) -> list[tuple[str, dict, InputRecord]]:
+    return process_batch(batch, *_worker)
+
+
+def process(
+    records: Iterable[InputRecord],
+    classifier: Classifier,
+    options: StreamOptions,
+    model_path: Path,
+    batch_size: int = 64,
+    jobs: int = 1,
+) -> Iterator[tuple[str, dict, InputRecord]]:
+    """Routed records in input order, scored in ``jobs`` processes (each loads the model once)."""
+    if jobs <= 1:
+        for batch in batches(records, batch_size):
+            yield from process_batch(batch, classifier, options)
+        return
+    with ProcessPoolExecutor(
+        jobs, initializer=_start_worker, initargs=(model_path, classifier.config, options)
+    ) as pool:
+        pending: deque = deque()
+        for batch in batches(records, batch_size):
+            pending.append(pool.submit(_work, batch))
+            if len(pending) >= 2 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()

@@ -1,0 +1,65 @@
+"""From a batch of paragraphs to the sparse matrix the linear model reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .features import Batch, char_ngram_ids, count_matrix, shape_features, word_ids
+
+CHAR_FEATURES = 2**19
+WORD_FEATURES = 2**18
+
+
+def _sublinear_tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """(1 + log tf) · idf, rows scaled to unit length (rows without terms stay zero)."""
+    tfidf = counts.copy()
+    tfidf.data = (1.0 + np.log(tfidf.data)) * idf[tfidf.indices]
+    squared = tfidf.copy()
+    squared.data **= 2
+    norms = np.sqrt(np.asarray(squared.sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    tfidf.data /= np.repeat(norms, np.diff(tfidf.indptr)).astype(np.float32)
+    return tfidf
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    """Smoothed inverse document frequency, as scikit-learn's TfidfTransformer computes it."""
+    n_rows = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return (np.log((1 + n_rows) / (1 + df)) + 1).astype(np.float32)
+
+
+class ParagraphVectorizer(BaseEstimator, TransformerMixin):
+    """Hashed TF-IDF of character 1–3-grams and of words, next to dense shape features."""
+
+    def __init__(self, char_features: int = CHAR_FEATURES, word_features: int = WORD_FEATURES):
+        self.char_features = char_features
+        self.word_features = word_features
+
+    def _counts(self, batch: Batch) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        n = len(batch.paragraphs)
+        chars = count_matrix(*char_ngram_ids(batch.paragraphs, self.char_features), n,
+                             self.char_features)
+        words = count_matrix(*word_ids(batch.paragraphs, self.word_features), n,
+                             self.word_features)
+        return chars, words
+
+    def fit(self, batch: Batch, y=None) -> ParagraphVectorizer:
+        chars, words = self._counts(batch)
+        self.char_idf_ = _idf(chars)
+        self.word_idf_ = _idf(words)
+        return self
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        chars, words = self._counts(batch)
+        return sp.hstack(
+            [
+                _sublinear_tfidf(chars, self.char_idf_),
+                _sublinear_tfidf(words, self.word_idf_),
+                sp.csr_matrix(shape_features(batch)),
+            ],
+            format="csr",
+            dtype=np.float32,
+        )

@@ -1,0 +1,1 @@
+"""The bundled model, shipped as package data (``classifier.models``)."""

@@ -1,0 +1,57 @@
+"""The importable API: types, offsets, batching, empty input, cleaning."""
+
+import pytest
+
+from classifier import DocumentResult, predict
+from classifier.text import split_paragraphs
+
+from .conftest import seed_texts
+
+TEXTS = seed_texts()
+
+
+def test_single_text_gives_a_document_result():
+    doc = predict(TEXTS["001"])
+    assert isinstance(doc, DocumentResult)
+    assert [(p.start, p.end) for p in doc.paragraphs] == split_paragraphs(TEXTS["001"])
+    for p in doc.paragraphs:
+        assert p.label in {"genuine", "spam", "boilerplate"}
+        assert 0.0 <= p.spam_score <= 1.0
+        assert (p.reason is not None) == (p.label == "spam")
+        assert all(p.start <= s < e <= p.end for s, e in p.spans)
+
+
+def test_list_gives_results_in_order_equal_to_single_calls():
+    texts = [TEXTS["000"], "", TEXTS["003"]]
+    batch = predict(texts)
+    assert [d.to_dict() for d in batch] == [predict(t).to_dict() for t in texts]
+
+
+@pytest.mark.parametrize("text", ["", "  \n\r\n\t "])
+def test_empty_text_gives_an_empty_result(text):
+    doc = predict(text)
+    assert doc.paragraphs == () and doc.label == "clean" and doc.spam_ratio == 0.0
+
+
+@pytest.mark.parametrize("bad", [b"bytes", 42, None, [1, 2], {"text": "x"}])
+def test_bad_types_raise_type_error(bad):
+    with pytest.raises(TypeError, match="str"):
+        predict(bad)
+
+
+def test_clean_text_drops_spam_and_keeps_the_rest():
+    text = TEXTS["000"]
+    doc = predict(text)
+    spam = [p for p in doc.paragraphs if p.label == "spam"]
+    assert spam, "seed 000 has a keyword list"
+    for p in doc.paragraphs:
+        piece = text[p.start : p.end]
+        assert (piece in doc.clean_text) == (p.label != "spam")
+
+
+def test_traditional_and_simplified_score_alike():
+    import opencc
+
+    simplified = opencc.OpenCC("t2s").convert(TEXTS["003"])
+    a, b = predict(TEXTS["003"]), predict(simplified)
+    assert [p.label for p in a.paragraphs] == [p.label for p in b.paragraphs]

@@ -1,0 +1,66 @@
+"""Training determinism, save/load round trip and the sidecar checks."""
+
+import json
+
+import numpy as np
+import pytest
+
+from classifier import ModelError, load_model
+from classifier.model import read_sidecar
+from classifier.training import fit
+
+
+def _proba(model, documents):
+    return model.score([list(d.paragraphs) for d in documents]).proba
+
+
+def test_training_is_deterministic(small_training_set, small_model):
+    again = fit(small_training_set, seed=3)
+    probe = small_training_set[:10]
+    assert np.array_equal(_proba(small_model, probe), _proba(again, probe))
+
+
+def test_round_trip_keeps_scores(tmp_path, small_model, small_training_set):
+    path = tmp_path / "m.joblib"
+    small_model.save(path, {"note": "test"})
+    loaded = load_model(path)
+    probe = small_training_set[:10]
+    assert np.array_equal(_proba(small_model, probe), _proba(loaded.model, probe))
+    assert loaded.info["note"] == "test"
+
+
+def test_missing_sidecar_is_a_clear_error(tmp_path, small_model):
+    path = tmp_path / "m.joblib"
+    small_model.save(path, {})
+    path.with_suffix(".json").unlink()
+    with pytest.raises(ModelError, match="no sidecar.*train.py"):
+        load_model(path)
+
+
+def test_tampered_model_is_refused(tmp_path, small_model):
+    path = tmp_path / "m.joblib"
+    small_model.save(path, {})
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(ModelError, match="does not match the hash"):
+        load_model(path)
+
+
+def test_wrong_format_version_is_refused(tmp_path, small_model):
+    path = tmp_path / "m.joblib"
+    sidecar = small_model.save(path, {})
+    info = json.loads(sidecar.read_text())
+    info["format_version"] = 999
+    sidecar.write_text(json.dumps(info))
+    with pytest.raises(ModelError, match="format 999"):
+        read_sidecar(path)
+
+
+def test_missing_model_names_the_path(tmp_path):
+    with pytest.raises(ModelError, match=str(tmp_path / "nothing.joblib")):
+        load_model(tmp_path / "nothing.joblib")
+
+
+def test_bundled_model_matches_its_sidecar(bundled):
+    assert bundled.info["labels"] == ["genuine", "spam", "boilerplate"]
+    assert bundled.info["training_data"]["paragraphs"] > 1000
+    assert "leave_one_seed_out" in bundled.info["metrics"]
