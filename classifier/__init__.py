@@ -31,6 +31,7 @@ __all__ = [
     "bundled_model_path",
     "load_model",
     "predict",
+    "score_batch",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -48,11 +49,22 @@ def load_model(path: str | Path | None = None, config: Config | None = None) -> 
     return Classifier.from_path(path or bundled_model_path(), config)
 
 
-@lru_cache(maxsize=1)
-def _bundled() -> Classifier:
-    return load_model()
+@lru_cache(maxsize=4)
+def _cached(path: str | None, config: Config | None) -> Classifier:
+    return load_model(path, config)
 
 
 def predict(texts: str | Sequence[str]) -> DocumentResult | list[DocumentResult]:
     """Score one text or a list of texts with the bundled model (loaded once, lazily)."""
-    return _bundled().predict(texts)
+    return _cached(None, None).predict(texts)
+
+
+def score_batch(
+    texts: list[str], model: str | Path | None = None, config: Config | None = None
+) -> list[DocumentResult]:
+    """Score a batch of texts: a pure, picklable entry point for engines (Spark, datatrove …).
+
+    The model is loaded once per process and per (path, config), so workers that receive this
+    function by pickling load it themselves on first use.
+    """
+    return _cached(str(model) if model else None, config).predict_batch(list(texts))
