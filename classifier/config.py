@@ -14,7 +14,7 @@ class Config:
         paragraph characters is labeled ``spam`` (otherwise ``injected`` if it has any spam).
     """
 
-    spam_threshold: float = 0.5
+    spam_threshold: float = 0.3
     spam_site_ratio: float = 0.8
 
     def __post_init__(self) -> None:

@@ -23,6 +23,12 @@ class LabeledDocument:
     reasons: tuple[str | None, ...]
     spans: tuple[tuple[tuple[int, int], ...], ...]
     sources: tuple[str, ...]
+    methods: tuple[str, ...]
+
+    @property
+    def hand_labeled(self) -> bool:
+        """Whether a person labeled this document (as opposed to the generator)."""
+        return any(m.startswith("hand") for m in self.methods)
 
     @property
     def group(self) -> str:
@@ -81,6 +87,7 @@ def load_documents(data: str | Path) -> list[LabeledDocument]:
                 reasons=tuple(r["reason"] for r in rows),
                 spans=tuple(tuple(tuple(s) for s in r["spans"]) for r in rows),
                 sources=tuple(r["source"] for r in rows),
+                methods=tuple(r["method"] for r in rows),
             )
         )
     return documents

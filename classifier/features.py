@@ -108,6 +108,75 @@ def char_ngram_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray, 
     return np.concatenate(rows), np.concatenate(cols)
 
 
+# (offset, length) of the n-grams around a character that describe it to the span tagger
+CONTEXT_TEMPLATES = tuple((k, 1) for k in range(-2, 3)) + tuple((k, 2) for k in range(-2, 2)) + (
+    (-2, 3), (-1, 3), (0, 3),
+)
+
+
+def char_context_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(character, column) pairs: for every character of every paragraph (numbered across the
+    batch), the hashed n-grams of ``CONTEXT_TEMPLATES`` around it, edges marked."""
+    pad = 2
+    marked = "".join(f"\x02\x02{p}\x02\x02" for p in paragraphs)
+    codes = np.frombuffer(marked.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
+    region_starts = np.cumsum(lengths + 2 * pad) - (lengths + 2 * pad)
+    chars = np.repeat(region_starts + pad, lengths) + (
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    padded = np.concatenate([codes, np.zeros(4, dtype=np.uint64)])
+    poly = [np.zeros(len(padded), dtype=np.uint64)]
+    for n in range(1, 4):
+        shifted = np.zeros(len(padded), dtype=np.uint64)
+        shifted[: len(padded) - n + 1] = padded[n - 1 :]
+        poly.append(poly[-1] * _PRIME + shifted)
+    rows, cols = [], []
+    index = np.arange(len(chars))
+    for template, (offset, n) in enumerate(CONTEXT_TEMPLATES):
+        h = _mix(poly[n][chars + offset] + np.uint64((template + 1) * 0x9E3779B1))
+        rows.append(index)
+        cols.append((h % np.uint64(n_features)).astype(np.int64))
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def segment_moving_mean(values: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving mean of ``values`` within consecutive segments of ``lengths`` (windows
+    are cut at segment edges, never reaching into the neighbour)."""
+    half = width // 2
+    sums = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    ends = starts + np.repeat(lengths, lengths)
+    index = np.arange(len(values))
+    lo = np.maximum(index - half, starts)
+    hi = np.minimum(index + half + 1, ends)
+    return (sums[hi] - sums[lo]) / np.maximum(hi - lo, 1)
+
+
+SURPRISE_BINS = np.array([2.0, 3.5, 5.0, 6.5, 8.0, 10.0])
+
+
+def surprise_ids(surprise: list[np.ndarray], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(character, column) pairs describing how unexpected each character's transitions are:
+    the binned surprise into the character, out of it, both together, and around it."""
+    lengths = np.fromiter((len(s) for s in surprise), dtype=np.int64, count=len(surprise))
+    if not lengths.sum():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    into = np.concatenate(surprise)
+    starts = np.cumsum(lengths) - lengths
+    last = np.zeros(len(into), dtype=bool)
+    last[(starts + lengths - 1)[lengths > 0]] = True
+    out_of = np.where(last, 0.0, np.roll(into, -1))
+    window = segment_moving_mean(into, lengths, 5)
+    bins = [np.digitize(v, SURPRISE_BINS).astype(np.uint64) for v in (into, out_of, window)]
+    codes = (bins[0], bins[1] + np.uint64(16), bins[0] * np.uint64(8) + bins[1] + np.uint64(32),
+             bins[2] + np.uint64(128))
+    index = np.arange(len(into))
+    cols = [(_mix(c + np.uint64(0x5BD1E995)) % np.uint64(n_features)).astype(np.int64)
+            for c in codes]
+    return np.tile(index, len(cols)), np.concatenate(cols)
+
+
 def tokenize(paragraph: str) -> list[str]:
     """jieba words of a normalised paragraph, without white space (rjieba, jieba-compatible)."""
     return [w for w in rjieba.cut(paragraph) if not w.isspace()]

@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import SGDClassifier
 
 
 class SparseLogistic:
-    """Logistic regression fitted on the hashed columns the training rows use, then spread back
-    to the full hashed width for scoring: same model, several times faster to train."""
+    """Logistic regression trained by SGD (seeded, single-threaded, so deterministic), kept as
+    float32 weights over the full hashed width so scoring is one sparse matrix product."""
 
-    def __init__(self, c: float, seed: int):
-        self.c = c
+    def __init__(self, alpha: float, seed: int, epochs: int = 30):
+        self.alpha = alpha
         self.seed = seed
+        self.epochs = epochs
 
-    def fit(self, x: sp.csr_matrix, y: np.ndarray) -> SparseLogistic:
+    def fit(
+        self, x: sp.csr_matrix, y: np.ndarray, weight: np.ndarray | None = None
+    ) -> SparseLogistic:
         self.classes_ = np.unique(y)
-        rows = 1 if len(self.classes_) <= 2 else len(self.classes_)
-        self.coef_ = np.zeros((rows, x.shape[1]), dtype=np.float32)
-        self.intercept_ = np.zeros(len(self.coef_), dtype=np.float32)
-        if len(self.classes_) > 1:
-            active = np.unique(x.indices)
-            fitted = LogisticRegression(C=self.c, max_iter=3000, random_state=self.seed)
-            fitted.fit(x[:, active], y)
-            self.coef_[:, active] = fitted.coef_
-            self.intercept_[:] = fitted.intercept_
+        if len(self.classes_) == 1:
+            self.coef_ = np.zeros((1, x.shape[1]), dtype=np.float32)
+            self.intercept_ = np.zeros(1, dtype=np.float32)
+            return self
+        fitted = SGDClassifier(
+            loss="log_loss", alpha=self.alpha, max_iter=self.epochs, tol=None,
+            random_state=self.seed,
+        ).fit(x, y, sample_weight=weight)
+        self.coef_ = fitted.coef_.astype(np.float32)
+        self.intercept_ = fitted.intercept_.astype(np.float32)
         return self
 
     def decision_function(self, x: sp.csr_matrix) -> np.ndarray:
@@ -34,13 +38,10 @@ class SparseLogistic:
     def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
         if len(self.classes_) == 1:
             return np.ones((x.shape[0], 1))
-        z = self.decision_function(x).astype(np.float64)
-        if z.shape[1] == 1:
-            positive = 1 / (1 + np.exp(-z))
+        positive = 1 / (1 + np.exp(-self.decision_function(x).astype(np.float64)))
+        if positive.shape[1] == 1:
             return np.hstack([1 - positive, positive])
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return positive / positive.sum(axis=1, keepdims=True)  # one-vs-rest, normalised
 
     def predict(self, x: sp.csr_matrix) -> np.ndarray:
         return self.classes_[self.predict_proba(x).argmax(axis=1)]

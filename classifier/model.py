@@ -22,9 +22,14 @@ import joblib
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from .features import Batch, shape_features
 from .linear import SparseLogistic
+from .lm import CharBigramLM
+from .results import Span
+from .spans import SpanTagger
 from .vectorize import ParagraphVectorizer
 
 LABELS = ("genuine", "spam", "boilerplate")
@@ -42,90 +47,158 @@ def _log_odds(proba: np.ndarray) -> np.ndarray:
     return np.log(clipped / (1 - clipped))
 
 
-def context_features(batch: Batch, proba: np.ndarray) -> np.ndarray:
-    """Stage-two input: a paragraph's own scores, its neighbours', its document's, its shape."""
-    own = _log_odds(proba)
+def _per_document(values: np.ndarray, doc_index: np.ndarray) -> np.ndarray:
+    """Mean of each column over each paragraph's document, repeated per paragraph."""
+    sizes = np.bincount(doc_index).astype(np.float64)
+    sums = np.stack([np.bincount(doc_index, weights=v) for v in values.T], axis=1)
+    return (sums / sizes[:, None])[doc_index]
+
+
+def local_evidence(char_scores: list[np.ndarray]) -> np.ndarray:
+    """Per paragraph, what the span tagger saw: its strongest character, the share of
+    characters it calls injected, and how many separate runs they form."""
+    rows = []
+    for scores in char_scores:
+        hot = scores > 0
+        runs = np.count_nonzero(np.diff(np.concatenate([[0], hot.astype(np.int8)])) == 1)
+        rows.append((scores.max(initial=-10.0), hot.mean() if len(hot) else 0.0, np.log1p(runs)))
+    return np.array(rows, dtype=np.float64).reshape(len(char_scores), 3)
+
+
+def context_features(batch: Batch, proba: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """Stage-two input: a paragraph's own evidence, its neighbours', its document's, its shape."""
+    own = np.column_stack([_log_odds(proba), local])
     first = batch.position == 0
     last = batch.position == batch.doc_size - 1
     previous = np.roll(own, 1, axis=0)
     following = np.roll(own, -1, axis=0)
     previous[first] = 0
     following[last] = 0
-    sizes = np.bincount(batch.doc_index).astype(np.float64)
-    doc_mean = np.stack(
-        [np.bincount(batch.doc_index, weights=own[:, k]) for k in range(own.shape[1])], axis=1
-    ) / sizes[:, None]
-    doc_max = np.full(len(sizes), -np.inf)
-    np.maximum.at(doc_max, batch.doc_index, own[:, 1])
     return np.column_stack(
-        [
-            own,
-            previous,
-            following,
-            first,
-            last,
-            doc_mean[batch.doc_index],
-            doc_max[batch.doc_index],
-            shape_features(batch),
-        ]
+        [own, previous, following, _per_document(own, batch.doc_index), shape_features(batch)]
     )
 
 
 @dataclass(frozen=True)
 class Scores:
-    """What the model says of a batch: probabilities per label and a reason per paragraph."""
+    """What the model says of a batch: label probabilities, a reason and character scores."""
 
     batch: Batch
     proba: np.ndarray  # (paragraphs, labels), columns in ``LABELS`` order
     reasons: np.ndarray  # likeliest spam reason of each paragraph (used where it is spam)
+    char_scores: list[np.ndarray]  # span tagger's log-odds that each character is injected
+
+
+def tagger_targets(
+    paragraphs: list[str], labels: np.ndarray, reasons: np.ndarray, spans: list[list[Span]]
+) -> list[list[Span] | None]:
+    """What the span tagger learns from each paragraph: its injected spans; all of a keyword
+    list; nothing of genuine text or chrome; ``None`` (left out) for other whole-paragraph spam,
+    whose characters are ordinary text in a spam role (a headline, a promo sentence)."""
+    spam = LABELS.index("spam")
+    targets: list[list[Span] | None] = []
+    for paragraph, label, reason, injected in zip(paragraphs, labels, reasons, spans):
+        if label != spam:
+            targets.append([])
+        elif injected:
+            targets.append(injected)
+        elif reason == "keyword_list":
+            targets.append([(0, len(paragraph))])
+        else:
+            targets.append(None)
+    return targets
+
+
+@dataclass
+class FirstStage:
+    """What a paragraph says on its own: label probabilities from its n-grams and words, and
+    the span tagger's character scores."""
+
+    seed: int
+    alpha: float
+
+    def fit(
+        self, x, y, weight, paragraphs: list[str], targets: list[list[Span] | None]
+    ) -> FirstStage:
+        self.classifier_ = SparseLogistic(self.alpha, self.seed).fit(x, y, weight)
+        genuine = LABELS.index("genuine")
+        lm = CharBigramLM().fit([p for p, label in zip(paragraphs, y) if label == genuine])
+        chosen = [i for i, t in enumerate(targets) if t is not None]
+        self.tagger_ = SpanTagger(lm, seed=self.seed).fit(
+            [paragraphs[i] for i in chosen], [targets[i] for i in chosen], weight[chosen]
+        )
+        return self
+
+    def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.classifier_.predict_proba(x), self.tagger_.char_scores(paragraphs)
 
 
 @dataclass
 class SpamModel:
-    """Paragraph spam model. ``fit`` trains both stages; ``proba`` scores a batch."""
+    """Paragraph spam model. ``fit`` trains both stages; ``score`` scores a batch."""
 
     seed: int = 0
-    c_paragraph: float = 20.0
+    alpha: float = 2e-6
     c_context: float = 1.0
-    folds: int = 5
+    folds: int = 4
     vectorizer: ParagraphVectorizer = field(default_factory=ParagraphVectorizer)
     labels: tuple[str, ...] = LABELS
 
-    def _paragraph_classifier(self) -> SparseLogistic:
-        return SparseLogistic(self.c_paragraph, self.seed)
-
     def fit(
-        self, documents: list[list[str]], labels: list[list[str]], reasons: list[list[str | None]]
+        self,
+        documents: list[list[str]],
+        labels: list[list[str]],
+        reasons: list[list[str | None]],
+        spans: list[list[list[Span]]],
+        weights: list[float],
     ) -> SpamModel:
-        """Train on documents given as lists of paragraphs, one label and reason per paragraph."""
+        """Train on documents given as lists of paragraphs, with a label, a reason and the
+        injected spans of each paragraph, and a weight per document."""
         batch = Batch.from_documents(documents)
+        weight = np.asarray(weights, dtype=np.float64)[batch.doc_index]
         y = np.array([self.labels.index(label) for doc in labels for label in doc])
         reason = np.array([r or "" for doc in reasons for r in doc])
         self.vectorizer.fit(batch)
         x = self.vectorizer.transform(batch)
+        paragraphs = batch.paragraphs
+        targets = tagger_targets(paragraphs, y, reason, [list(s) for doc in spans for s in doc])
         out_of_fold = np.zeros((len(y), len(self.labels)))
+        local = np.zeros((len(y), 3))
         for train, test in GroupKFold(n_splits=self.folds).split(x, y, batch.doc_index):
-            fold_model = self._paragraph_classifier().fit(x[train], y[train])
-            out_of_fold[test] = fold_model.predict_proba(x[test])
-        self.paragraph_classifier_ = self._paragraph_classifier().fit(x, y)
-        has_reason = np.isin(reason, REASONS)
-        self.reason_classifier_ = self._paragraph_classifier().fit(
-            x[has_reason], reason[has_reason]
+            stage = FirstStage(self.seed, self.alpha).fit(
+                x[train], y[train], weight[train], [paragraphs[i] for i in train],
+                [targets[i] for i in train],
+            )
+            proba, char_scores = stage.evidence(x[test], [paragraphs[i] for i in test])
+            out_of_fold[test] = proba
+            local[test] = local_evidence(char_scores)
+        self.first_stage_ = FirstStage(self.seed, self.alpha).fit(
+            x, y, weight, paragraphs, targets
         )
-        self.context_classifier_ = LogisticRegression(
-            C=self.c_context, max_iter=2000, random_state=self.seed
-        ).fit(context_features(batch, out_of_fold), y)
+        has_reason = np.isin(reason, REASONS)
+        self.reason_classifier_ = SparseLogistic(self.alpha, self.seed).fit(
+            x[has_reason], reason[has_reason], weight[has_reason]
+        )
+        self.context_classifier_ = make_pipeline(
+            StandardScaler(), LogisticRegression(C=self.c_context, max_iter=1000)
+        ).fit(context_features(batch, out_of_fold, local), y,
+              logisticregression__sample_weight=weight)
         return self
 
     def score(self, documents: list[list[str]]) -> Scores:
-        """Class probabilities and the likeliest spam reason of every paragraph of a batch."""
+        """Class probabilities, reasons and character scores of every paragraph of a batch."""
         batch = Batch.from_documents(documents)
         if not batch.paragraphs:
-            return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object))
+            return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object), [])
         x = self.vectorizer.transform(batch)
-        first_stage = self.paragraph_classifier_.predict_proba(x)
-        proba = self.context_classifier_.predict_proba(context_features(batch, first_stage))
-        return Scores(batch, proba, self.reason_classifier_.predict(x))
+        proba, char_scores = self.first_stage_.evidence(x, batch.paragraphs)
+        features = context_features(batch, proba, local_evidence(char_scores))
+        return Scores(
+            batch,
+            self.context_classifier_.predict_proba(features),
+            self.reason_classifier_.predict(x),
+            char_scores,
+        )
 
     def save(self, path: str | Path, sidecar: dict) -> Path:
         """Write the model and its JSON sidecar (``<path>.json``); returns the sidecar path."""

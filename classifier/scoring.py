@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config
-from .model import LABELS, SpamModel, load_spam_model
-from .results import DocumentResult, ParagraphResult
-from .spans import paragraph_spans, remove_spans
+from .model import LABELS, Scores, SpamModel, load_spam_model
+from .results import DocumentResult, ParagraphResult, Span
+from .spans import remove_spans
 from .text import split_paragraphs
 
 _SPAM = LABELS.index("spam")
@@ -55,14 +55,27 @@ class Classifier:
         scores = self.model.score([[text[s:e] for s, e in spans] for text, spans in
                                    zip(texts, offsets)])
         labels = decide(scores.proba, self.config.spam_threshold)
+        injected = self._injected_spans(scores, labels)
         rows = iter(range(len(labels)))
         return [
-            self._document(text, [self._paragraph(s, e, scores, labels, next(rows)) for s, e in spans])
+            self._document(
+                text,
+                [self._paragraph(s, e, scores, labels, injected, next(rows)) for s, e in spans],
+            )
             for text, spans in zip(texts, offsets)
         ]
 
+    def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
+        """Spans inside each spam paragraph, relative to the paragraph, keyed by row."""
+        tagger = self.model.first_stage_.tagger_
+        return {row: tagger.locate(scores.char_scores[row])
+                for row in np.flatnonzero(labels == "spam").tolist()}
+
     @staticmethod
-    def _paragraph(start: int, end: int, scores, labels: np.ndarray, row: int) -> ParagraphResult:
+    def _paragraph(
+        start: int, end: int, scores: Scores, labels: np.ndarray,
+        injected: dict[int, list[Span]], row: int,
+    ) -> ParagraphResult:
         is_spam = labels[row] == "spam"
         return ParagraphResult(
             start=start,
@@ -71,7 +84,7 @@ class Classifier:
             reason=str(scores.reasons[row]) if is_spam else None,
             spam_score=float(scores.proba[row, _SPAM]),
             boilerplate_score=float(scores.proba[row, _BOILERPLATE]),
-            spans=paragraph_spans(start, end, is_spam),
+            spans=tuple((start + s, start + e) for s, e in injected.get(row, ())),
         )
 
     def _document(self, text: str, paragraphs: list[ParagraphResult]) -> DocumentResult:

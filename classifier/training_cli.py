@@ -10,7 +10,14 @@ from pathlib import Path
 
 from .config import Config
 from .dataset import data_hash, load_documents
-from .training import cross_validate, fit, format_metrics, held_out_metrics, leave_one_out
+from .training import (
+    cross_validate,
+    fit,
+    format_metrics,
+    held_out_metrics,
+    leave_one_out,
+    markdown_report,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
                           "documents": len(documents), "paragraphs": n_paragraphs},
         "metrics": metrics,
     })
+    if metrics:
+        report = args.out.with_suffix(".metrics.md")
+        report.write_text(markdown_report(metrics), "utf-8")
+        print(f"\n{markdown_report(metrics)}\nmetrics table written to {report}")
     print(f"\nmodel written to {args.out} (sidecar {sidecar}) in {time.perf_counter() - started:.0f} s")
     return 0
 
