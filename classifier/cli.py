@@ -7,7 +7,6 @@ exit code is 0 when every record was scored, 1 when any record had an error, 2 o
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections import Counter
@@ -21,8 +20,6 @@ from .io import dumps, read_inputs
 from .model import ModelError
 from .scoring import Classifier
 from .stream import MODES, REJECT, StreamOptions, process
-
-log = logging.getLogger("classifier")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,7 +54,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("-j", "--jobs", type=int, default=1,
                         help="worker processes (default: 1); output order is kept")
     parser.add_argument("--silent", action="store_true", help="no progress bar, no summary")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     args = parser.parse_intermixed_args(argv)
     if args.mode == "filter" and not args.rejects:
         parser.error("filter mode needs --rejects FILE so that no document is lost "
@@ -73,10 +69,6 @@ def _open_output(path: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING - 10 * args.verbose, format="spamfilter: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         config = Config(spam_threshold=args.spam_threshold)
         model_path = args.model or bundled_model_path()
@@ -103,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             counts["read"] += 1
             if source.error:
                 counts["errors"] += 1
-                log.warning("%s:%d: %s: %s", source.source, source.line, source.error,
-                            source.message)
+                print(f"spamfilter: {source.source}:{source.line}: {source.error}: "
+                      f"{source.message}", file=sys.stderr)
             elif destination == REJECT:
                 counts["dropped"] += 1
             else:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
@@ -49,20 +50,32 @@ def _log_odds(proba: np.ndarray) -> np.ndarray:
 
 def _per_document(values: np.ndarray, doc_index: np.ndarray) -> np.ndarray:
     """Mean of each column over each paragraph's document, repeated per paragraph."""
-    sizes = np.bincount(doc_index).astype(np.float64)
+    sizes = np.maximum(np.bincount(doc_index), 1).astype(np.float64)
     sums = np.stack([np.bincount(doc_index, weights=v) for v in values.T], axis=1)
     return (sums / sizes[:, None])[doc_index]
 
 
-def local_evidence(char_scores: list[np.ndarray]) -> np.ndarray:
-    """Per paragraph, what the span tagger saw: its strongest character, the share of
-    characters it calls injected, and how many separate runs they form."""
+def strongest_feature(x: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
+    """Per row, the largest weight among the features it contains: one strongly spammy n-gram
+    in a long paragraph counts, however diluted it is in the TF-IDF vector."""
+    values = weights[x.indices]
+    strongest = np.full(x.shape[0], weights.min(initial=0.0))
+    filled = np.diff(x.indptr) > 0
+    if values.size:
+        strongest[filled] = np.maximum.reduceat(values, x.indptr[:-1][filled])
+    return strongest
+
+
+def local_evidence(char_scores: list[np.ndarray], strongest: np.ndarray) -> np.ndarray:
+    """Per paragraph, what stage one saw locally: its strongest spam feature, the span tagger's
+    strongest character, the share of characters it calls injected, how many runs they form."""
     rows = []
     for scores in char_scores:
         hot = scores > 0
         runs = np.count_nonzero(np.diff(np.concatenate([[0], hot.astype(np.int8)])) == 1)
         rows.append((scores.max(initial=-10.0), hot.mean() if len(hot) else 0.0, np.log1p(runs)))
-    return np.array(rows, dtype=np.float64).reshape(len(char_scores), 3)
+    tagged = np.array(rows, dtype=np.float64).reshape(len(char_scores), 3)
+    return np.column_stack([strongest, tagged])
 
 
 def context_features(batch: Batch, proba: np.ndarray, local: np.ndarray) -> np.ndarray:
@@ -129,8 +142,12 @@ class FirstStage:
         )
         return self
 
-    def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        return self.classifier_.predict_proba(x), self.tagger_.char_scores(paragraphs)
+    def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        """Label probabilities, local evidence (see ``local_evidence``) and character scores."""
+        spam_weights = self.classifier_.coef_[LABELS.index("spam")]
+        char_scores = self.tagger_.char_scores(paragraphs)
+        local = local_evidence(char_scores, strongest_feature(x, spam_weights))
+        return self.classifier_.predict_proba(x), local, char_scores
 
 
 @dataclass
@@ -163,15 +180,14 @@ class SpamModel:
         paragraphs = batch.paragraphs
         targets = tagger_targets(paragraphs, y, reason, [list(s) for doc in spans for s in doc])
         out_of_fold = np.zeros((len(y), len(self.labels)))
-        local = np.zeros((len(y), 3))
+        local = np.zeros((len(y), 4))
         for train, test in GroupKFold(n_splits=self.folds).split(x, y, batch.doc_index):
             stage = FirstStage(self.seed, self.alpha).fit(
                 x[train], y[train], weight[train], [paragraphs[i] for i in train],
                 [targets[i] for i in train],
             )
-            proba, char_scores = stage.evidence(x[test], [paragraphs[i] for i in test])
+            proba, local[test], _ = stage.evidence(x[test], [paragraphs[i] for i in test])
             out_of_fold[test] = proba
-            local[test] = local_evidence(char_scores)
         self.first_stage_ = FirstStage(self.seed, self.alpha).fit(
             x, y, weight, paragraphs, targets
         )
@@ -191,8 +207,8 @@ class SpamModel:
         if not batch.paragraphs:
             return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object), [])
         x = self.vectorizer.transform(batch)
-        proba, char_scores = self.first_stage_.evidence(x, batch.paragraphs)
-        features = context_features(batch, proba, local_evidence(char_scores))
+        proba, local, char_scores = self.first_stage_.evidence(x, batch.paragraphs)
+        features = context_features(batch, proba, local)
         return Scores(
             batch,
             self.context_classifier_.predict_proba(features),
