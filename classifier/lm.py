@@ -34,9 +34,11 @@ class CharBigramLM:
     def fit(self, paragraphs: list[str]) -> CharBigramLM:
         """Count characters and transitions of normalised genuine paragraphs."""
         codes = _codes(paragraphs)
-        self.unigrams_, counts = np.unique(codes, return_counts=True)
-        self.unigram_counts_ = counts.astype(np.float64)
-        self.total_ = float(counts.sum())
+        self.unigram_counts_ = np.bincount(codes.astype(np.int64), minlength=0x110000).astype(
+            np.float32
+        )
+        self.vocabulary_ = int(np.count_nonzero(self.unigram_counts_)) + 1
+        self.total_ = float(len(codes))
         self.bigrams_, bigram_counts = np.unique(_pairs(codes), return_counts=True)
         self.bigram_counts_ = bigram_counts.astype(np.float64)
         return self
@@ -47,12 +49,11 @@ class CharBigramLM:
 
     def surprise(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray:
         """``-log P(current | previous)`` in nats, element-wise over code-point arrays."""
-        vocabulary = len(self.unigrams_) + 1
-        unigram = (self._count(current, self.unigrams_, self.unigram_counts_) + 1) / (
-            self.total_ + vocabulary
+        unigram = (self.unigram_counts_[current.astype(np.int64)] + 1.0) / (
+            self.total_ + self.vocabulary_
         )
         pair = self._count((previous << _SHIFT) | current, self.bigrams_, self.bigram_counts_)
-        context = self._count(previous, self.unigrams_, self.unigram_counts_)
+        context = self.unigram_counts_[previous.astype(np.int64)]
         return -np.log((pair + self.k * unigram) / (context + self.k))
 
     def paragraph_surprise(self, paragraphs: list[str]) -> list[np.ndarray]:

@@ -35,7 +35,7 @@ from .vectorize import ParagraphVectorizer
 
 LABELS = ("genuine", "spam", "boilerplate")
 REASONS = ("keyword_list", "headline_list", "injected_keywords", "spliced_text", "promotion")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba", "opencc")
 
 
@@ -66,16 +66,24 @@ def strongest_feature(x: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
     return strongest
 
 
-def local_evidence(char_scores: list[np.ndarray], strongest: np.ndarray) -> np.ndarray:
+def local_evidence(scores: np.ndarray, lengths: np.ndarray, strongest: np.ndarray) -> np.ndarray:
     """Per paragraph, what stage one saw locally: its strongest spam feature, the span tagger's
-    strongest character, the share of characters it calls injected, how many runs they form."""
-    rows = []
-    for scores in char_scores:
-        hot = scores > 0
-        runs = np.count_nonzero(np.diff(np.concatenate([[0], hot.astype(np.int8)])) == 1)
-        rows.append((scores.max(initial=-10.0), hot.mean() if len(hot) else 0.0, np.log1p(runs)))
-    tagged = np.array(rows, dtype=np.float64).reshape(len(char_scores), 3)
-    return np.column_stack([strongest, tagged])
+    strongest character, the share of characters it calls injected, how many runs they form.
+    ``scores`` are the tagger's character scores, flat; ``lengths`` cut them into paragraphs."""
+    starts = np.cumsum(lengths) - lengths
+    filled = lengths > 0
+    hot = scores > 0
+    previous = np.concatenate([[False], hot[:-1]])
+    previous[starts[filled]] = False
+    strongest_char = np.full(len(lengths), -10.0)
+    share = np.zeros(len(lengths))
+    runs = np.zeros(len(lengths))
+    if scores.size:
+        at = starts[filled]
+        strongest_char[filled] = np.maximum.reduceat(scores, at)
+        share[filled] = np.add.reduceat(hot, at) / lengths[filled]
+        runs[filled] = np.add.reduceat(hot & ~previous, at)
+    return np.column_stack([strongest, strongest_char, share, np.log1p(runs)])
 
 
 def context_features(batch: Batch, proba: np.ndarray, local: np.ndarray) -> np.ndarray:
@@ -145,9 +153,9 @@ class FirstStage:
     def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
         """Label probabilities, local evidence (see ``local_evidence``) and character scores."""
         spam_weights = self.classifier_.coef_[LABELS.index("spam")]
-        char_scores = self.tagger_.char_scores(paragraphs)
-        local = local_evidence(char_scores, strongest_feature(x, spam_weights))
-        return self.classifier_.predict_proba(x), local, char_scores
+        scores, lengths = self.tagger_.char_scores(paragraphs)
+        local = local_evidence(scores, lengths, strongest_feature(x, spam_weights))
+        return self.classifier_.predict_proba(x), local, np.split(scores, np.cumsum(lengths)[:-1])
 
 
 @dataclass

@@ -105,22 +105,34 @@ class SpanTagger:
         )
         return self
 
-    def _features(self, paragraphs: list[str]) -> sp.csr_matrix:
-        """One row per character: the n-grams around it and its language-model surprise."""
+    def _feature_ids(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(character, column) pairs: the n-grams around each character and its surprise."""
         context = char_context_ids(paragraphs, SPAN_FEATURES)
         surprise = surprise_ids(self.lm.paragraph_surprise(paragraphs), SPAN_FEATURES)
-        rows = np.concatenate([context[0], surprise[0]])
-        cols = np.concatenate([context[1], surprise[1]])
+        return np.concatenate([context[0], surprise[0]]), np.concatenate([context[1], surprise[1]])
+
+    def _features(self, paragraphs: list[str]) -> sp.csr_matrix:
+        """One row per character, binary features (repeats add up), for training."""
+        rows, cols = self._feature_ids(paragraphs)
         return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
                              shape=(sum(len(p) for p in paragraphs), SPAN_FEATURES))
 
-    def char_scores(self, paragraphs: list[str]) -> list[np.ndarray]:
-        """Log-odds that each character is injected, one array per paragraph, smoothed."""
-        x = self._features(paragraphs)
-        logits = self.classifier_.decision_function(x)[:, 0]
+    def char_logits(self, paragraphs: list[str]) -> np.ndarray:
+        """Unsmoothed log-odds of every character of the batch, flat. The same numbers as the
+        classifier's decision function on ``_features``, summed by gathering weights instead of
+        building the matrix."""
+        rows, cols = self._feature_ids(paragraphs)
+        n_chars = sum(len(p) for p in paragraphs)
+        weights = self.classifier_.coef_[0]
+        return np.bincount(rows, weights=weights[cols], minlength=n_chars) + float(
+            self.classifier_.intercept_[0]
+        )
+
+    def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Smoothed log-odds that each character is injected (flat over the batch), and the
+        paragraph lengths that cut it into paragraphs."""
         lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
-        smoothed = segment_moving_mean(logits, lengths, self.smoothing)
-        return np.split(smoothed, np.cumsum(lengths)[:-1]) if len(paragraphs) else []
+        return segment_moving_mean(self.char_logits(paragraphs), lengths, self.smoothing), lengths
 
     def locate(self, scores: np.ndarray) -> list[Span]:
         """Spans of a spam paragraph from its character scores: runs of positive score, small

@@ -1,0 +1,76 @@
+"""Span arithmetic and cleaning: merging, removal, rejoining, offsets back to the original."""
+
+import numpy as np
+import pytest
+
+from classifier.spans import merge, remove_spans
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        ([(5, 8), (0, 2)], [(0, 2), (5, 8)]),  # sorted
+        ([(0, 3), (3, 6)], [(0, 6)]),  # adjacent
+        ([(0, 4), (2, 6), (5, 9)], [(0, 9)]),  # overlapping chain
+        ([(4, 4), (1, 2)], [(1, 2)]),  # empty span dropped
+    ],
+)
+def test_merge(spans, expected):
+    assert merge(spans) == expected
+
+
+def test_mid_word_splice_is_rejoined():
+    # A foreign sentence spliced into the middle of a word (血|…|管): cutting it restores the word.
+    text = "云南阜外血婿家也穷得不行，吧?管内科主任说。"
+    start = text.index("婿")
+    end = text.index("管")
+    clean, kept = remove_spans(text, [(start, end)])
+    assert clean == "云南阜外血管内科主任说。"
+    assert kept == [(0, start), (end, len(text))]
+    assert "".join(text[s:e] for s, e in kept) == clean
+
+
+def test_spans_at_paragraph_edges_and_mixed_scripts():
+    text = "ABC体育官网app第一段正文。\r\n\r\n第二段正文yabo88"
+    first = (0, text.index("第一段"))
+    last = (text.index("yabo88"), len(text))
+    clean, kept = remove_spans(text, [first, last])
+    assert clean == "第一段正文。\r\n\r\n第二段正文"
+    for s, e in kept:  # offsets of kept text point into the original
+        assert text[s:e] in clean
+
+
+def test_a_line_emptied_by_removal_disappears_with_its_break():
+    text = "标题\nkeyword1,keyword2\n正文。"
+    clean, _ = remove_spans(text, [(3, 20)])
+    assert clean == "标题\n正文。"
+
+
+def test_whole_document_removed_and_nothing_removed():
+    assert remove_spans("只有垃圾", [(0, 4)]) == ("", [])
+    assert remove_spans("正文", []) == ("正文", [(0, 2)])
+
+
+def test_predicted_spans_point_into_the_original(bundled):
+    from .conftest import seed_texts
+
+    text = seed_texts()["004"]
+    doc = bundled.predict(text)
+    spans = [s for p in doc.paragraphs for s in p.spans]
+    assert spans, "seed 004 has injections"
+    for p in doc.paragraphs:
+        for s, e in p.spans:
+            assert p.start <= s < e <= p.end
+    removed = np.zeros(len(text), dtype=bool)
+    for s, e in spans:
+        removed[s:e] = True
+    assert len(doc.clean_text) <= len(text) - removed.sum()
+
+
+def test_tagger_gathered_logits_equal_the_matrix_product(small_model, small_training_set):
+    from classifier.text import normalize
+
+    tagger = small_model.first_stage_.tagger_
+    paragraphs = [normalize(p) for d in small_training_set[:20] for p in d.paragraphs]
+    reference = tagger.classifier_.decision_function(tagger._features(paragraphs))[:, 0]
+    np.testing.assert_allclose(tagger.char_logits(paragraphs), reference, rtol=1e-5, atol=1e-4)
