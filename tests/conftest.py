@@ -43,3 +43,9 @@ def seed_texts() -> dict[str, str]:
     return {
         p.stem[:3]: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))
     }
+
+
+@pytest.fixture(scope="session")
+def model_path():
+    """The model the engine adapters are given: ``None`` selects the bundled one."""
+    return None
