@@ -18,6 +18,7 @@ class ParagraphResult:
     spam_score: float  # probability of "spam", in [0, 1]
     boilerplate_score: float  # probability of "boilerplate", in [0, 1]
     spans: tuple[Span, ...]  # injected parts, offsets into the document text
+    quality: float | None = None  # content quality in [0, 1] (None: no quality model)
 
     def to_dict(self) -> dict:
         return {
@@ -28,6 +29,7 @@ class ParagraphResult:
             "spam_score": round(self.spam_score, 4),
             "boilerplate_score": round(self.boilerplate_score, 4),
             "spans": [list(s) for s in self.spans],
+            "quality": None if self.quality is None else round(self.quality, 4),
         }
 
 
@@ -40,11 +42,13 @@ class DocumentResult:
     label: str  # "clean" | "injected" | "spam"
     spam_ratio: float  # injected characters / paragraph characters
     clean_text: str
+    quality: float | None = None  # length-weighted mean quality of genuine paragraphs
 
     def to_dict(self) -> dict:
         """The JSON-ready form written by the CLI (the text itself is left out)."""
         return {
             "label": self.label,
             "spam_ratio": round(self.spam_ratio, 4),
+            "quality": None if self.quality is None else round(self.quality, 4),
             "paragraphs": [p.to_dict() for p in self.paragraphs],
         }

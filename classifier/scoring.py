@@ -9,12 +9,21 @@ import numpy as np
 
 from .config import Config
 from .model import LABELS, Scores, SpamModel, load_spam_model
+from .quality import QualityModel, load_quality_model
 from .results import DocumentResult, ParagraphResult, Span
 from .spans import remove_spans
 from .text import split_paragraphs
 
+QUALITY_MODEL = "quality.joblib"
 _SPAM = LABELS.index("spam")
 _BOILERPLATE = LABELS.index("boilerplate")
+
+
+def document_quality(paragraphs: Sequence[ParagraphResult]) -> float | None:
+    """Length-weighted mean quality of the genuine paragraphs (None if none or no model)."""
+    scored = [p for p in paragraphs if p.label == "genuine" and p.quality is not None]
+    total = sum(p.end - p.start for p in scored)
+    return sum(p.quality * (p.end - p.start) for p in scored) / total if total else None
 
 
 def decide(proba: np.ndarray, spam_threshold: float) -> np.ndarray:
@@ -30,11 +39,25 @@ class Classifier:
         self.model = model
         self.info = info
         self.config = config or Config()
+        self.quality_path: Path | None = None  # quality model next to the spam model, if any
+        self._quality: QualityModel | None | bool = False  # False: not loaded yet
+
+    @property
+    def quality_model(self) -> QualityModel | None:
+        """The content-quality model (``quality.joblib`` next to the spam model), loaded on
+        first use; ``None`` when there is none. A broken one raises ``ModelError``."""
+        if self._quality is False:
+            path = self.quality_path
+            self._quality = (load_quality_model(path)[0]
+                             if path is not None and path.is_file() else None)
+        return self._quality
 
     @classmethod
     def from_path(cls, path: str | Path, config: Config | None = None) -> Classifier:
         model, info = load_spam_model(path)
-        return cls(model, info, config)
+        classifier = cls(model, info, config)
+        classifier.quality_path = Path(path).with_name(QUALITY_MODEL)
+        return classifier
 
     def predict(self, texts: str | Sequence[str]) -> DocumentResult | list[DocumentResult]:
         """Score one text (→ a result) or a list of texts (→ a list of results, same order)."""
@@ -56,11 +79,15 @@ class Classifier:
                                    zip(texts, offsets)])
         labels = decide(scores.proba, self.config.spam_threshold)
         injected = self._injected_spans(scores, labels)
+        quality_model = self.quality_model
+        quality = (quality_model.score(scores.batch.paragraphs, normalized=True).tolist()
+                   if quality_model is not None and len(labels) else [None] * len(labels))
         rows = iter(range(len(labels)))
         return [
             self._document(
                 text,
-                [self._paragraph(s, e, scores, labels, injected, next(rows)) for s, e in spans],
+                [self._paragraph(s, e, scores, labels, injected, row, quality[row])
+                 for s, e in spans for row in (next(rows),)],
             )
             for text, spans in zip(texts, offsets)
         ]
@@ -74,7 +101,7 @@ class Classifier:
     @staticmethod
     def _paragraph(
         start: int, end: int, scores: Scores, labels: np.ndarray,
-        injected: dict[int, list[Span]], row: int,
+        injected: dict[int, list[Span]], row: int, quality: float | None = None,
     ) -> ParagraphResult:
         is_spam = labels[row] == "spam"
         return ParagraphResult(
@@ -85,6 +112,7 @@ class Classifier:
             spam_score=float(scores.proba[row, _SPAM]),
             boilerplate_score=float(scores.proba[row, _BOILERPLATE]),
             spans=tuple((start + s, start + e) for s, e in injected.get(row, ())),
+            quality=quality,
         )
 
     def _document(self, text: str, paragraphs: list[ParagraphResult]) -> DocumentResult:
@@ -98,4 +126,5 @@ class Classifier:
         else:
             label = "injected"
         clean_text, _ = remove_spans(text, spans)
-        return DocumentResult(text, tuple(paragraphs), label, spam_ratio, clean_text)
+        return DocumentResult(text, tuple(paragraphs), label, spam_ratio, clean_text,
+                              document_quality(paragraphs))

