@@ -27,6 +27,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="spamfilter",
         description="Score every paragraph of Chinese web documents as genuine, spam or "
         "boilerplate; annotate, clean or filter a JSONL stream.",
+        epilog="Review tools: `spamfilter explain FILE -o page.html` (HTML view of the "
+        "decisions) and `spamfilter label export|merge` (hand-labeling loop); see --help of each.",
     )
     parser.add_argument("mode", choices=MODES, help="annotate: add a result to each record; "
                         "clean: replace the text with the cleaned text; filter: drop documents "
@@ -48,6 +50,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-spam-ratio", type=float, default=StreamOptions.max_spam_ratio,
                         help="filter mode: drop documents whose spam share of characters is "
                         f"above this (default: {StreamOptions.max_spam_ratio})")
+    parser.add_argument("--min-quality", type=float, default=StreamOptions.min_quality,
+                        help="content quality (0-1, see docs/quality.md) under which clean mode "
+                        "also removes a paragraph and filter mode also drops a document "
+                        "(default: 0, off)")
     parser.add_argument("--keep-original", action="store_true",
                         help="clean mode: keep the original text in <field>_original")
     parser.add_argument("--batch-size", type=int, default=64, help="documents per batch")
@@ -58,6 +64,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.mode == "filter" and not args.rejects:
         parser.error("filter mode needs --rejects FILE so that no document is lost "
                      "(use --rejects /dev/null to discard them knowingly)")
+    if not 0.0 <= args.min_quality <= 1.0:
+        parser.error("--min-quality must be in [0, 1]")
     if args.jobs < 1 or args.batch_size < 1:
         parser.error("--jobs and --batch-size must be at least 1")
     return args
@@ -67,7 +75,21 @@ def _open_output(path: str):
     return sys.stdout.buffer if path == "-" else open(path, "wb")
 
 
+TOOLS = ("explain", "label")  # review tools, each with its own arguments
+
+
+def _run_tool(name: str, argv: list[str]) -> int:
+    if name == "explain":
+        from .explain import main as tool
+    else:
+        from .labeling import main as tool
+    return tool(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in TOOLS:
+        return _run_tool(argv[0], argv[1:])
     args = parse_args(argv)
     try:
         config = Config(spam_threshold=args.spam_threshold)
@@ -82,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         result_field=args.result_field,
         max_spam_ratio=args.max_spam_ratio,
         keep_original=args.keep_original,
+        min_quality=args.min_quality,
     )
     records = read_inputs(args.inputs, args.field, args.format)
     show_progress = not args.silent and "-" not in args.inputs and sys.stderr.isatty()

@@ -36,11 +36,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="parallel evaluation jobs (default: all cores)")
     parser.add_argument("--no-eval", action="store_true",
                         help="only fit and save (no cross-validation or leave-one-out)")
+    parser.add_argument("--report", type=Path, metavar="DIR",
+                        help="also write an HTML + PNG report into DIR (needs matplotlib: "
+                        "pip install -e '.[report]'): the trained model on --heldout, and, "
+                        "unless --no-eval, out-of-fold scores of the training data (one more "
+                        "grouped CV)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        from .report import require_matplotlib
+
+        require_matplotlib()  # fail now, not after training
     config = Config()
     started = time.perf_counter()
     documents = load_documents(args.data)
@@ -78,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         report = args.out.with_suffix(".metrics.md")
         report.write_text(markdown_report(metrics), "utf-8")
         print(f"\n{markdown_report(metrics)}\nmetrics table written to {report}")
+    if args.report:
+        from .report import write_training_report
+
+        path = write_training_report(args.report, model, documents, args.heldout, config,
+                                     args.seed, args.folds, args.jobs, not args.no_eval)
+        print(f"\nreport written to {path}")
     print(f"\nmodel written to {args.out} (sidecar {sidecar}) in {time.perf_counter() - started:.0f} s")
     return 0
 
