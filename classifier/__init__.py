@@ -29,6 +29,7 @@ __all__ = [
     "ModelError",
     "ParagraphResult",
     "bundled_model_path",
+    "cached_model",
     "load_model",
     "predict",
     "score_batch",
@@ -50,13 +51,14 @@ def load_model(path: str | Path | None = None, config: Config | None = None) -> 
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str | None, config: Config | None) -> Classifier:
+def cached_model(path: str | Path | None, config: Config | None = None) -> Classifier:
+    """:func:`load_model`, loaded once per process for each (path, config)."""
     return load_model(path, config)
 
 
 def predict(texts: str | Sequence[str]) -> DocumentResult | list[DocumentResult]:
     """Score one text or a list of texts with the bundled model (loaded once, lazily)."""
-    return _cached(None, None).predict(texts)
+    return cached_model(None).predict(texts)
 
 
 def score_batch(
@@ -67,4 +69,4 @@ def score_batch(
     The model is loaded once per process and per (path, config), so workers that receive this
     function by pickling load it themselves on first use.
     """
-    return _cached(str(model) if model else None, config).predict_batch(list(texts))
+    return cached_model(str(model) if model else None, config).predict_batch(list(texts))

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import bundled_model_path
+from . import bundled_model_path, cached_model
 from .config import Config
-from .io import dumps, read_inputs
+from .io import dumps, open_output, read_inputs
 from .model import ModelError
-from .scoring import Classifier
 from .stream import MODES, REJECT, StreamOptions, process
 
 
@@ -34,11 +33,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "clean: replace the text with the cleaned text; filter: drop documents "
                         "over --max-spam-ratio into --rejects")
     parser.add_argument("inputs", nargs="*", default=["-"], metavar="FILE",
-                        help="JSONL or .txt files; '-' or none reads standard input")
+                        help="JSONL, .txt or WARC/WET files, plain, .gz or .zst; '-' or none "
+                        "reads standard input")
     parser.add_argument("-o", "--output", default="-", help="output JSONL (default: stdout)")
     parser.add_argument("--rejects", help="filter mode: JSONL file that receives the dropped "
                         "documents with their scores (required in filter mode)")
-    parser.add_argument("--format", choices=("auto", "jsonl", "text"), default="auto",
+    parser.add_argument("--format", choices=("auto", "jsonl", "text", "warc"), default="auto",
                         help="input format (default: by file name; stdin is JSONL)")
     parser.add_argument("--field", default="text", help="the text field of JSONL records")
     parser.add_argument("--result-field", default="spamfilter",
@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(default: 0, off)")
     parser.add_argument("--keep-original", action="store_true",
                         help="clean mode: keep the original text in <field>_original")
+    parser.add_argument("--max-chars", type=int, default=StreamOptions.max_chars,
+                        help="longer documents pass through unscored with error too_long "
+                        f"(default: {StreamOptions.max_chars}; 0: no limit)")
     parser.add_argument("--batch-size", type=int, default=64, help="documents per batch")
     parser.add_argument("-j", "--jobs", type=int, default=1,
                         help="worker processes (default: 1); output order is kept")
@@ -69,10 +72,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.jobs < 1 or args.batch_size < 1:
         parser.error("--jobs and --batch-size must be at least 1")
     return args
-
-
-def _open_output(path: str):
-    return sys.stdout.buffer if path == "-" else open(path, "wb")
 
 
 TOOLS = ("explain", "label")  # review tools, each with its own arguments
@@ -94,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = Config(spam_threshold=args.spam_threshold)
         model_path = args.model or bundled_model_path()
-        classifier = Classifier.from_path(model_path, config)
+        classifier = cached_model(model_path, config)
     except (ModelError, ValueError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
@@ -105,12 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         max_spam_ratio=args.max_spam_ratio,
         keep_original=args.keep_original,
         min_quality=args.min_quality,
+        max_chars=args.max_chars,
     )
     records = read_inputs(args.inputs, args.field, args.format)
     show_progress = not args.silent and "-" not in args.inputs and sys.stderr.isatty()
     counts: Counter = Counter()
-    out = _open_output(args.output)
-    rejects = open(args.rejects, "wb") if args.rejects else None
+    out = open_output(args.output)
+    rejects = open_output(args.rejects) if args.rejects else None
     try:
         routed = process(records, classifier, options, model_path, args.batch_size, args.jobs)
         for destination, record, source in tqdm(routed, disable=not show_progress,
@@ -131,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_broken_pipe()
         return 0
     except KeyboardInterrupt:
-        out.flush()
-        print("spamfilter: interrupted", file=sys.stderr)
+        print("spamfilter: interrupted; the output holds every record written so far",
+              file=sys.stderr)
         return 130
     except OSError as exc:
         print(f"Error: {exc}", file=sys.stderr)
@@ -140,11 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if rejects:
             rejects.close()
-    try:
-        out.flush()
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-        return 0
+        try:
+            out.flush() if out is sys.stdout.buffer else out.close()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
     if not args.silent:
         print(
             "spamfilter: read {read}, kept {kept}, cleaned {cleaned}, dropped {dropped}, "

@@ -3,6 +3,8 @@ cannot be used becomes an ``InputRecord`` with an ``error``, never an exception 
 
 from __future__ import annotations
 
+import gzip
+import io
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +12,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 import orjson
+import zstandard
+
+_BOM = b"\xef\xbb\xbf"
+_TEXT_SUFFIXES = {".txt", ".text"}
+_WARC_SUFFIXES = {".warc", ".wet"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ def _bad(source: str, line: int, code: str, message: str, fields: dict) -> Input
 def parse_jsonl_line(raw: bytes, source: str, line: int, text_field: str) -> InputRecord:
     """One JSONL line → a record (with an error code if it cannot be scored)."""
     try:
-        decoded = raw.decode("utf-8")
+        decoded = raw.removeprefix(_BOM).decode("utf-8")
     except UnicodeDecodeError as exc:
         return _bad(source, line, "bad_utf8", f"invalid UTF-8 at byte {exc.start}",
                     {"raw": raw.decode("utf-8", "replace").rstrip("\r\n")})
@@ -72,27 +79,91 @@ def read_text(stream: BinaryIO, source: str, text_field: str) -> Iterator[InputR
     yield InputRecord(source, 1, {**fields, text_field: text}, text)
 
 
+def read_warc(stream: BinaryIO, source: str, text_field: str) -> Iterator[InputRecord]:
+    """Documents of a WARC/WET file (plain or gzipped): WET ``conversion`` records and
+    ``text/plain`` responses are scored; other responses (HTML…) pass through as ``not_text``.
+    Request, metadata and warcinfo records are not documents."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    for n, record in enumerate(ArchiveIterator(stream), 1):
+        if record.rec_type not in {"conversion", "response", "resource"}:
+            continue
+        fields = {
+            "url": record.rec_headers.get_header("WARC-Target-URI"),
+            "warc_record_id": record.rec_headers.get_header("WARC-Record-ID"),
+        }
+        content_type = (record.http_headers.get_header("Content-Type", "") if record.http_headers
+                        else record.rec_headers.get_header("Content-Type", "")) or ""
+        if record.rec_type != "conversion" and not content_type.startswith("text/plain"):
+            yield _bad(source, n, "not_text", f"a {content_type or 'untyped'} record, not text",
+                       fields)
+            continue
+        text = record.content_stream().read().decode("utf-8", "replace")
+        yield InputRecord(source, n, {**fields, text_field: text}, text)
+
+
+def _suffixes(path: str) -> tuple[str, str]:
+    """(format suffix, compression suffix) of a file name: ``a.jsonl.gz`` → (.jsonl, .gz)."""
+    name = Path(path)
+    compression = name.suffix.lower() if name.suffix.lower() in {".gz", ".zst"} else ""
+    return (name.with_suffix("").suffix if compression else name.suffix).lower(), compression
+
+
 def input_format(path: str, requested: str) -> str:
-    """``jsonl`` or ``text``: as requested, or guessed from the file name (stdin is JSONL)."""
+    """``jsonl``, ``text`` or ``warc``: as requested, or from the file name (stdin is JSONL)."""
     if requested != "auto":
         return requested
-    return "text" if path != "-" and Path(path).suffix.lower() in {".txt", ".text"} else "jsonl"
+    suffix = _suffixes(path)[0] if path != "-" else ""
+    return "text" if suffix in _TEXT_SUFFIXES else "warc" if suffix in _WARC_SUFFIXES else "jsonl"
 
 
-def open_input(path: str) -> BinaryIO:
-    """A binary stream for a path; ``-`` is standard input."""
-    return sys.stdin.buffer if path == "-" else open(path, "rb")
+def open_input(path: str, decompress: bool = True) -> BinaryIO:
+    """A binary stream for a path (``-`` is standard input), decompressed by file extension."""
+    if path == "-":
+        return sys.stdin.buffer
+    compression = _suffixes(path)[1] if decompress else ""
+    if compression == ".gz":
+        return gzip.open(path, "rb")
+    if compression == ".zst":
+        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+        return io.BufferedReader(raw)
+    return open(path, "rb")
+
+
+def open_output(path: str) -> BinaryIO:
+    """A binary stream to write to (``-`` is standard output), compressed by file extension."""
+    if path == "-":
+        return sys.stdout.buffer
+    compression = _suffixes(path)[1]
+    if compression == ".gz":
+        return gzip.open(path, "wb")
+    if compression == ".zst":
+        return zstandard.ZstdCompressor().stream_writer(open(path, "wb"), closefd=True)
+    return open(path, "wb")
+
+
+_READERS = {"jsonl": read_jsonl, "text": read_text, "warc": read_warc}
 
 
 def read_inputs(paths: list[str], text_field: str, fmt: str = "auto") -> Iterator[InputRecord]:
-    """Records of all inputs in order."""
+    """Records of all inputs in order. An input that cannot be opened, or that ends early (a
+    truncated gzip), becomes an error record and the next input follows."""
     for path in paths:
-        reader = read_text if input_format(path, fmt) == "text" else read_jsonl
-        stream = open_input(path)
+        source = "<stdin>" if path == "-" else path
+        fmt_of_path = input_format(path, fmt)
+        line = 0
+        stream = None
         try:
-            yield from reader(stream, "<stdin>" if path == "-" else path, text_field)
+            # warcio reads gzipped WARC members itself
+            stream = open_input(path, decompress=fmt_of_path != "warc")
+            for record in _READERS[fmt_of_path](stream, source, text_field):
+                line = record.line
+                yield record
+        except (OSError, EOFError, zstandard.ZstdError) as exc:
+            code = "unreadable_input" if stream is None else "truncated_input"
+            yield _bad(source, line + 1, code, f"{type(exc).__name__}: {exc}", {})
         finally:
-            if stream is not sys.stdin.buffer:
+            if stream is not None and stream is not sys.stdin.buffer:
                 stream.close()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
@@ -32,6 +32,8 @@ class StreamOptions:
         ``filter`` sends documents over ``max_spam_ratio`` to the rejects.
     min_quality: with a quality model, ``clean`` also removes paragraphs whose quality is
         under it and ``filter`` also rejects documents whose quality is under it (0: off).
+    max_chars: a longer document is passed through unscored with the error ``too_long``, so
+        one pathological page cannot stall or exhaust a worker (0: no limit).
     """
 
     mode: str = "annotate"
@@ -40,6 +42,7 @@ class StreamOptions:
     max_spam_ratio: float = 0.5
     keep_original: bool = False
     min_quality: float = 0.0  # clean: drop paragraphs under it; filter: drop documents under it
+    max_chars: int = 1_000_000
 
 
 def error_record(record: InputRecord) -> dict:
@@ -91,6 +94,7 @@ def process_batch(
     batch: list[InputRecord], classifier: Classifier, options: StreamOptions
 ) -> list[tuple[str, dict, InputRecord]]:
     """Score a batch; every record comes back once, in order, as (destination, output, input)."""
+    batch = [_guard(record, options.max_chars) for record in batch]
     results = iter(classifier.predict_batch([r.text for r in batch if r.error is None]))
     routed = []
     for record in batch:
@@ -99,6 +103,14 @@ def process_batch(
         else:
             routed.append((OUT, error_record(record), record))
     return routed
+
+
+def _guard(record: InputRecord, max_chars: int) -> InputRecord:
+    """The record, or an error record when its text is over ``max_chars``."""
+    if record.error is None and max_chars and len(record.text) > max_chars:
+        return replace(record, text=None, error="too_long",
+                       message=f"{len(record.text)} characters, over --max-chars {max_chars}")
+    return record
 
 
 def batches(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRecord]]:

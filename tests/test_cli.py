@@ -21,7 +21,7 @@ def _write_jsonl(path, lines):
 
 
 def _records(data: bytes):
-    return [json.loads(line) for line in data.decode().splitlines()]
+    return [json.loads(line) for line in data.split(b"\n") if line]
 
 
 @pytest.fixture
