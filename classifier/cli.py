@@ -35,7 +35,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("inputs", nargs="*", default=["-"], metavar="FILE",
                         help="JSONL, .txt or WARC/WET files, plain, .gz or .zst; '-' or none "
                         "reads standard input")
-    parser.add_argument("-o", "--output", default="-", help="output JSONL (default: stdout)")
+    parser.add_argument("-o", "--output", default="-", help="output JSONL (default: stdout); "
+                        "a directory when the input is a directory of shards")
     parser.add_argument("--rejects", help="filter mode: JSONL file that receives the dropped "
                         "documents with their scores (required in filter mode)")
     parser.add_argument("--format", choices=("auto", "jsonl", "text", "warc"), default="auto",
@@ -106,15 +107,54 @@ def main(argv: list[str] | None = None) -> int:
         min_quality=args.min_quality,
         max_chars=args.max_chars,
     )
-    records = read_inputs(args.inputs, args.field, args.format)
-    show_progress = not args.silent and "-" not in args.inputs and sys.stderr.isatty()
     counts: Counter = Counter()
-    out = open_output(args.output)
-    rejects = open_output(args.rejects) if args.rejects else None
     try:
-        routed = process(records, classifier, options, model_path, args.batch_size, args.jobs)
-        for destination, record, source in tqdm(routed, disable=not show_progress,
-                                                unit="doc", file=sys.stderr):
+        for inputs, output, rejects in _shards(args):
+            records = read_inputs(inputs, args.field, args.format)
+            routed = process(records, classifier, options, model_path, args.batch_size, args.jobs)
+            show_progress = not args.silent and "-" not in inputs and sys.stderr.isatty()
+            _write(tqdm(routed, disable=not show_progress, unit="doc", file=sys.stderr),
+                   output, rejects, args, counts)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 0
+    except KeyboardInterrupt:
+        print("spamfilter: interrupted; the output holds every record written so far",
+              file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    if not args.silent:
+        print(
+            "spamfilter: read {read}, kept {kept}, cleaned {cleaned}, dropped {dropped}, "
+            "errors {errors}".format(**{k: counts[k] for k in
+                                        ("read", "kept", "cleaned", "dropped", "errors")}),
+            file=sys.stderr,
+        )
+    return 1 if counts["errors"] else 0
+
+
+def _shards(args: argparse.Namespace) -> list[tuple[list[str], str, str | None]]:
+    """(inputs, output, rejects) to run: the arguments as given, or, for one input directory,
+    each of its files to the file of the same name in the output (and rejects) directory."""
+    if len(args.inputs) != 1 or not Path(args.inputs[0]).is_dir():
+        return [(args.inputs, args.output, args.rejects)]
+    if args.output == "-":
+        raise OSError("an input directory needs -o DIR for the output shards")
+    shards = sorted(p for p in Path(args.inputs[0]).iterdir() if p.is_file())
+    for directory in filter(None, (args.output, args.rejects)):
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    return [([str(p)], str(Path(args.output) / p.name),
+             str(Path(args.rejects) / p.name) if args.rejects else None) for p in shards]
+
+
+def _write(routed, output: str, rejects_path: str | None, args, counts: Counter) -> None:
+    """Write routed records to the output (and rejects) and count them; stderr gets errors."""
+    out = open_output(output)
+    rejects = open_output(rejects_path) if rejects_path else None
+    try:
+        for destination, record, source in routed:
             counts["read"] += 1
             if source.error:
                 counts["errors"] += 1
@@ -127,31 +167,13 @@ def main(argv: list[str] | None = None) -> int:
                 if args.mode == "clean" and record[args.field] != source.text:
                     counts["cleaned"] += 1
             (rejects if destination == REJECT else out).write(dumps(record))
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-        return 0
-    except KeyboardInterrupt:
-        print("spamfilter: interrupted; the output holds every record written so far",
-              file=sys.stderr)
-        return 130
-    except OSError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 2
     finally:
         if rejects:
             rejects.close()
-        try:
-            out.flush() if out is sys.stdout.buffer else out.close()
-        except BrokenPipeError:
-            _quiet_broken_pipe()
-    if not args.silent:
-        print(
-            "spamfilter: read {read}, kept {kept}, cleaned {cleaned}, dropped {dropped}, "
-            "errors {errors}".format(**{k: counts[k] for k in
-                                        ("read", "kept", "cleaned", "dropped", "errors")}),
-            file=sys.stderr,
-        )
-    return 1 if counts["errors"] else 0
+        if out is sys.stdout.buffer:
+            out.flush()
+        else:
+            out.close()
 
 
 def _quiet_broken_pipe() -> None:

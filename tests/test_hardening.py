@@ -204,3 +204,19 @@ def test_records_in_equal_records_out(tmp_path, capsysbinary, items):
         if not isinstance(item, bytes):
             assert record["_n"] == i
     assert code in (0, 1)
+
+
+def test_a_directory_of_shards_gives_shards_of_the_same_names(tmp_path, capsysbinary):
+    shards = tmp_path / "in"
+    shards.mkdir()
+    (shards / "part-000.jsonl").write_bytes(_jsonl([{"id": 0, "text": NEWS}]))
+    (shards / "part-001.jsonl.gz").write_bytes(gzip.compress(_jsonl(
+        [{"id": 1, "text": TEXTS["000"]}, {"id": 2, "text": NEWS}])))
+    out, rejects = tmp_path / "out", tmp_path / "rejects"
+    assert main(["filter", "--silent", "--max-spam-ratio", "0", str(shards), "-o", str(out),
+                 "--rejects", str(rejects)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["part-000.jsonl", "part-001.jsonl.gz"]
+    kept = _lines(gzip.decompress((out / "part-001.jsonl.gz").read_bytes()))
+    dropped = _lines(gzip.decompress((rejects / "part-001.jsonl.gz").read_bytes()))
+    assert [r["id"] for r in kept] == [2] and [r["id"] for r in dropped] == [1]
+    assert [r["id"] for r in _lines((out / "part-000.jsonl").read_bytes())] == [0]
