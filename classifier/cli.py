@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-chars", type=int, default=StreamOptions.max_chars,
                         help="longer documents pass through unscored with error too_long "
                         f"(default: {StreamOptions.max_chars}; 0: no limit)")
+    parser.add_argument("--doc-timeout", type=float, default=StreamOptions.doc_timeout,
+                        help="seconds of scoring per document; a slower one passes through "
+                        f"unscored as timeout (default: {StreamOptions.doc_timeout}; 0: off)")
     parser.add_argument("--batch-size", type=int, default=64, help="documents per batch")
     parser.add_argument("-j", "--jobs", type=int, default=1,
                         help="worker processes (default: 1); output order is kept")
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         keep_original=args.keep_original,
         min_quality=args.min_quality,
         max_chars=args.max_chars,
+        doc_timeout=args.doc_timeout,
     )
     counts: Counter = Counter()
     try:

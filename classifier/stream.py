@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
@@ -34,6 +37,8 @@ class StreamOptions:
         under it and ``filter`` also rejects documents whose quality is under it (0: off).
     max_chars: a longer document is passed through unscored with the error ``too_long``, so
         one pathological page cannot stall or exhaust a worker (0: no limit).
+    doc_timeout: seconds of scoring per document; a batch over its budget is rescored one
+        document at a time and a document over it is passed through as ``timeout`` (0: off).
     """
 
     mode: str = "annotate"
@@ -43,6 +48,7 @@ class StreamOptions:
     keep_original: bool = False
     min_quality: float = 0.0  # clean: drop paragraphs under it; filter: drop documents under it
     max_chars: int = 1_000_000
+    doc_timeout: float = 10.0
 
 
 def error_record(record: InputRecord) -> dict:
@@ -95,7 +101,16 @@ def process_batch(
 ) -> list[tuple[str, dict, InputRecord]]:
     """Score a batch; every record comes back once, in order, as (destination, output, input)."""
     batch = [_guard(record, options.max_chars) for record in batch]
-    results = iter(classifier.predict_batch([r.text for r in batch if r.error is None]))
+    try:
+        with _budget(options.doc_timeout * len(batch)):
+            results = iter(classifier.predict_batch([r.text for r in batch if r.error is None]))
+    except _OverBudget:
+        if len(batch) > 1:  # find the slow document(s): each alone, with its own budget
+            return [routed for record in batch
+                    for routed in process_batch([record], classifier, options)]
+        timed_out = replace(batch[0], text=None, error="timeout",
+                            message=f"not scored within --doc-timeout {options.doc_timeout} s")
+        return [(OUT, error_record(timed_out), timed_out)]
     routed = []
     for record in batch:
         if record.error is None:
@@ -103,6 +118,31 @@ def process_batch(
         else:
             routed.append((OUT, error_record(record), record))
     return routed
+
+
+class _OverBudget(BaseException):
+    """Scoring took longer than its time budget (a BaseException, so that no `except
+    Exception` on the way swallows it)."""
+
+
+@contextmanager
+def _budget(seconds: float):
+    """Raise ``_OverBudget`` in the block after ``seconds`` of wall time (0: no budget). Uses
+    SIGALRM, so it works in a process's main thread (the CLI and its worker processes)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _guard(record: InputRecord, max_chars: int) -> InputRecord:

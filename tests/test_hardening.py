@@ -220,3 +220,14 @@ def test_a_directory_of_shards_gives_shards_of_the_same_names(tmp_path, capsysbi
     dropped = _lines(gzip.decompress((rejects / "part-001.jsonl.gz").read_bytes()))
     assert [r["id"] for r in kept] == [2] and [r["id"] for r in dropped] == [1]
     assert [r["id"] for r in _lines((out / "part-000.jsonl").read_bytes())] == [0]
+
+
+def test_documents_over_the_time_budget_pass_through_as_timeout(tmp_path, capsysbinary):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(_jsonl([{"id": i, "text": NEWS} for i in range(3)]))
+    assert main(["annotate", "--silent", "--doc-timeout", "0.000001", str(src)]) == 1
+    records = _lines(capsysbinary.readouterr().out)
+    assert [r["id"] for r in records] == [0, 1, 2]
+    assert {r["error"]["code"] for r in records} == {"timeout"}
+    assert main(["annotate", "--silent", str(src)]) == 0  # the default budget is ample
+    assert all("spamfilter" in r for r in _lines(capsysbinary.readouterr().out))
