@@ -125,7 +125,8 @@ def open_input(path: str, decompress: bool = True) -> BinaryIO:
     if compression == ".gz":
         return gzip.open(path, "rb")
     if compression == ".zst":
-        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+        file = open(path, "rb")  # noqa: SIM115 (closed by the reader: closefd)
+        raw = zstandard.ZstdDecompressor().stream_reader(file, closefd=True)
         return io.BufferedReader(raw)
     return open(path, "rb")
 

@@ -9,12 +9,9 @@ grouped by document, so it never learns from scores the first stage made on its 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from .features import Batch, shape_features
 from .linear import SparseLogistic
 from .lm import CharBigramLM
+from .persist import save_with_sidecar, sha256_of, sidecar_path_of
 from .results import Span
 from .spans import SpanTagger
 from .vectorize import ParagraphVectorizer
@@ -226,35 +224,14 @@ class SpamModel:
 
     def save(self, path: str | Path, sidecar: dict) -> Path:
         """Write the model and its JSON sidecar (``<path>.json``); returns the sidecar path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path, compress=3)
-        info = {
-            "format_version": FORMAT_VERSION,
-            "labels": list(self.labels),
-            "model_sha256": _sha256(path),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "libraries": {name: metadata.version(name) for name in _LIBRARIES},
-            **sidecar,
-        }
-        sidecar_path = sidecar_path_of(path)
-        sidecar_path.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        return sidecar_path
-
-
-def sidecar_path_of(path: Path) -> Path:
-    return path.with_suffix(".json")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        fields = {"format_version": FORMAT_VERSION, "labels": list(self.labels), **sidecar}
+        return save_with_sidecar(self, path, fields, _LIBRARIES)
 
 
 def read_sidecar(path: str | Path) -> dict:
     """The checked sidecar of a model file; raises ``ModelError`` naming what is wrong."""
     path = Path(path)
-    rebuild = "rebuild it with `python train.py --out {}`".format(path)
+    rebuild = f"rebuild it with `python train.py --out {path}`"
     sidecar_path = sidecar_path_of(path)
     if not path.is_file():
         raise ModelError(f"no model file at {path}; {rebuild}")
@@ -266,7 +243,7 @@ def read_sidecar(path: str | Path) -> dict:
             f"model {path} has format {info.get('format_version')}, this version reads "
             f"{FORMAT_VERSION}; {rebuild}"
         )
-    if info.get("model_sha256") != _sha256(path):
+    if info.get("model_sha256") != sha256_of(path):
         raise ModelError(f"model {path} does not match the hash in {sidecar_path}; {rebuild}")
     if tuple(info.get("labels", ())) != LABELS:
         raise ModelError(f"model {path} has labels {info.get('labels')}, expected {LABELS}")

@@ -22,12 +22,8 @@ JSON sidecar, checked on load like the spam model. Train it with
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
 import re
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import joblib
@@ -35,6 +31,7 @@ import numpy as np
 import rjieba
 
 from .model import ModelError
+from .persist import save_with_sidecar, sha256_of, sidecar_path_of
 from .text import normalize
 
 FORMAT_VERSION = 1
@@ -321,34 +318,16 @@ class QualityModel:
 
     def save(self, path: str | Path, sidecar: dict) -> Path:
         """Write the model and ``<path>.json``; returns the sidecar path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path, compress=3)
-        info = {
-            "format_version": FORMAT_VERSION,
-            "kind": "quality",
-            "model_sha256": _sha256(path),
-            "threshold": self.threshold,
-            "features": list(FEATURES),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "libraries": {name: metadata.version(name) for name in _LIBRARIES},
-            **sidecar,
-        }
-        sidecar_path = path.with_suffix(".json")
-        sidecar_path.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        return sidecar_path
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        fields = {"format_version": FORMAT_VERSION, "kind": "quality",
+                  "threshold": self.threshold, "features": list(FEATURES), **sidecar}
+        return save_with_sidecar(self, path, fields, _LIBRARIES)
 
 
 def load_quality_model(path: str | Path) -> tuple[QualityModel, dict]:
     """Load a quality model after checking its sidecar; ``ModelError`` says what is wrong."""
     path = Path(path)
     rebuild = f"rebuild it with `{REBUILD} --out {path}`"
-    sidecar_path = path.with_suffix(".json")
+    sidecar_path = sidecar_path_of(path)
     if not path.is_file():
         raise ModelError(f"no quality model at {path}; {rebuild}")
     if not sidecar_path.is_file():
@@ -360,7 +339,7 @@ def load_quality_model(path: str | Path) -> tuple[QualityModel, dict]:
             f"{info.get('format_version')}, this version reads quality format {FORMAT_VERSION}; "
             f"{rebuild}"
         )
-    if info.get("model_sha256") != _sha256(path):
+    if info.get("model_sha256") != sha256_of(path):
         raise ModelError(f"quality model {path} does not match the hash in {sidecar_path}; "
                          f"{rebuild}")
     model = joblib.load(path)

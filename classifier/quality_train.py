@@ -156,7 +156,9 @@ def learned_markers(lm_text: list[str], spin) -> list[str]:
                   if len(t) >= 2 and joined.count(t) * 5 <= joined.count(s))
 
 
-def build(seed: int = 0, shared: Path = SHARED, use_fiction: bool = False) -> tuple[QualityModel, dict]:
+def build(
+    seed: int = 0, shared: Path = SHARED, use_fiction: bool = False
+) -> tuple[QualityModel, dict]:
     """Train the language models and the classifier; returns the model and its metrics."""
     start = time.time()
     spin = _spin_module()
@@ -261,7 +263,8 @@ def report(result: dict) -> str:
              f"flagged (FPR) {result['fpr_at_threshold']:.2%}"]
     for rate, auc in result["auc"].items():
         lines.append(
-            f"held-out table, rate {rate}: AUC {auc:.4f} (traditional {result['auc_traditional'][rate]:.4f}), "
+            f"held-out table, rate {rate}: AUC {auc:.4f} "
+            f"(traditional {result['auc_traditional'][rate]:.4f}), "
             f"{result['spun_paragraphs'][rate]} spun paragraphs, "
             f"{result['mean_words_replaced'][rate]:.1%} of words replaced, "
             f"flagged {result['flagged_spun'][rate]:.1%}")

@@ -1,6 +1,6 @@
 """Character-level evaluation of injected-span location and cleaning.
 
-    python -m classifier.span_eval [--model PATH] [--data data/heldout] [--data data/labeled/seeds.jsonl]
+    python -m classifier.span_eval [--model PATH] [--data data/heldout] [--data FILE …]
 
 A document is rebuilt from its labeled paragraphs (joined by "\\n") and scored as a whole. The
 truth is: the spans of a spam paragraph that has them, all of a spam paragraph that has none.

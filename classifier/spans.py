@@ -77,7 +77,8 @@ class SpanTagger:
     a novel chapter on a novel site, which the paragraph model keeps, is never cut.
     """
 
-    def __init__(self, lm: CharBigramLM, seed: int = 0, alpha: float = 1e-6, smoothing: int = 5, min_length: int = 2,
+    def __init__(self, lm: CharBigramLM, seed: int = 0, alpha: float = 1e-6, smoothing: int = 5,
+                 min_length: int = 2,
                  max_gap: int = 2, whole_share: float = 0.7):
         self.lm = lm
         self.seed = seed

@@ -7,11 +7,11 @@ With several jobs, batches are scored in worker processes, a bounded number at a
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-import signal
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice

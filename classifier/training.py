@@ -13,7 +13,6 @@ from .dataset import LabeledDocument
 from .model import LABELS, SpamModel
 from .scoring import decide
 
-
 HAND_WEIGHT = 4.0
 
 
@@ -131,7 +130,8 @@ def format_metrics(title: str, metrics: dict) -> str:
 
 def markdown_report(metrics: dict) -> str:
     """The metrics of a training run as the markdown tables the README quotes."""
-    lines = ["| evaluation | genuine F1 | spam P | spam R | spam F1 | boilerplate F1 | paragraphs |",
+    lines = ["| evaluation | genuine F1 | spam P | spam R | spam F1 | boilerplate F1 "
+             "| paragraphs |",
              "|---|---|---|---|---|---|---|"]
     rows = [(f"grouped CV: {group}", report)
             for group, report in metrics.get("cross_validation", {}).items() if group != "folds"]

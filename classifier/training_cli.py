@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -93,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         path = write_training_report(args.report, model, documents, args.heldout, config,
                                      args.seed, args.folds, args.jobs, not args.no_eval)
         print(f"\nreport written to {path}")
-    print(f"\nmodel written to {args.out} (sidecar {sidecar}) in {time.perf_counter() - started:.0f} s")
+    elapsed = time.perf_counter() - started
+    print(f"\nmodel written to {args.out} (sidecar {sidecar}) in {elapsed:.0f} s")
     return 0
 
 

@@ -74,7 +74,7 @@ def test_missing_input_is_an_error_record_and_the_rest_flows(tmp_path, capsysbin
 def test_encodings_boms_and_nuls(tmp_path, capsysbinary):
     lines = [
         b"\xef\xbb\xbf" + json.dumps({"id": "bom", "text": NEWS}).encode(),
-        json.dumps({"id": "gb"}).encode()[:-1] + ', "text": "'.encode() + "新闻正文".encode(
+        json.dumps({"id": "gb"}).encode()[:-1] + b', "text": "' + "新闻正文".encode(
             "gb18030") + b'"}',
         json.dumps({"id": "nul-escaped", "text": "正文\u0000正文"}).encode(),
         b'{"id": "nul-raw", "text": "\x00"}',

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from classifier.quality import (
+    _PRIME,
     CharTrigramLM,
     WordBigramLM,
     _mix,
-    _PRIME,
     load_quality_model,
     word_hashes,
 )
@@ -30,7 +30,8 @@ import spin  # noqa: E402
 
 STABILITY_TOLERANCE = 0.05  # |score(traditional) - score(simplified)| per paragraph
 
-TEXT = ["国家发展改革委发布通知。", "国家卫生健康委员会发布数据。", "医院服务群众。", "发展是硬道理。"]
+TEXT = ["国家发展改革委发布通知。", "国家卫生健康委员会发布数据。", "医院服务群众。",
+        "发展是硬道理。"]
 
 
 @pytest.fixture(scope="module")
