@@ -13,7 +13,14 @@ import jieba.analyse
 import opencc
 
 from .common import Para, licence_of, make_row, para_sources, render
-from .corpora import Story, clauses, fiction_chapters, fiction_sentences, genuine_stories, spam_lexicon
+from .corpora import (
+    Story,
+    clauses,
+    fiction_chapters,
+    fiction_sentences,
+    genuine_stories,
+    spam_lexicon,
+)
 from .fill import Filler
 from .spam import GEN, SpamKit
 from .tables import TABLES
