@@ -51,10 +51,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-spam-ratio", type=float, default=StreamOptions.max_spam_ratio,
                         help="filter mode: drop documents whose spam share of characters is "
                         f"above this (default: {StreamOptions.max_spam_ratio})")
+    parser.add_argument("--quality", action="store_true",
+                        help="also score content quality (spun, garbled text; see "
+                        "docs/quality.md); about halves throughput")
     parser.add_argument("--min-quality", type=float, default=StreamOptions.min_quality,
-                        help="content quality (0-1, see docs/quality.md) under which clean mode "
-                        "also removes a paragraph and filter mode also drops a document "
-                        "(default: 0, off)")
+                        help="content quality (0-1) under which clean mode also removes a "
+                        "paragraph and filter mode also drops a document (default: 0, off; "
+                        "implies --quality)")
     parser.add_argument("--keep-original", action="store_true",
                         help="clean mode: keep the original text in <field>_original")
     parser.add_argument("--max-chars", type=int, default=StreamOptions.max_chars,
@@ -95,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run_tool(argv[0], argv[1:])
     args = parse_args(argv)
     try:
-        config = Config(spam_threshold=args.spam_threshold)
+        config = Config(spam_threshold=args.spam_threshold,
+                        quality=args.quality or args.min_quality > 0)
         model_path = args.model or bundled_model_path()
         classifier = cached_model(model_path, config)
     except (ModelError, ValueError) as exc:

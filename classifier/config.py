@@ -12,10 +12,13 @@ class Config:
     spam_threshold: a paragraph is spam when its spam probability is at least this.
     spam_site_ratio: a document whose spam characters are at least this share of its
         paragraph characters is labeled ``spam`` (otherwise ``injected`` if it has any spam).
+    quality: also score content quality (``p.quality``, ``doc.quality``) with the quality
+        model next to the spam model; off by default because it halves throughput.
     """
 
     spam_threshold: float = 0.3
     spam_site_ratio: float = 0.8
+    quality: bool = False
 
     def __post_init__(self) -> None:
         for name in ("spam_threshold", "spam_site_ratio"):

@@ -45,7 +45,10 @@ class Classifier:
     @property
     def quality_model(self) -> QualityModel | None:
         """The content-quality model (``quality.joblib`` next to the spam model), loaded on
-        first use; ``None`` when there is none. A broken one raises ``ModelError``."""
+        first use; ``None`` when there is none or ``config.quality`` is off. A broken one
+        raises ``ModelError``."""
+        if not self.config.quality:
+            return None
         if self._quality is False:
             path = self.quality_path
             self._quality = (load_quality_model(path)[0]

@@ -179,3 +179,24 @@ def test_heldout_spun_text_scores_lower(model):
                    strict=False)
 def test_heldout_auc_acceptance(model):
     assert _heldout_auc(model, 0.2) >= 0.95
+
+
+def test_quality_is_opt_in_in_the_api_and_the_cli(tmp_path, capsysbinary):
+    import json as _json
+
+    from classifier import Config, load_model
+    from classifier.cli import main
+
+    from .conftest import seed_texts
+
+    text = seed_texts()["001"]
+    assert all(p.quality is None for p in load_model().predict(text).paragraphs)
+    doc = load_model(config=Config(quality=True)).predict(text)
+    scored = [p.quality for p in doc.paragraphs]
+    assert all(q is not None and 0.0 <= q <= 1.0 for q in scored)
+    assert doc.quality is not None
+    src = tmp_path / "in.jsonl"
+    src.write_text(_json.dumps({"text": text}) + "\n")
+    assert main(["clean", "--silent", "--min-quality", "0.01", str(src)]) == 0
+    (record,) = [_json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert "quality" in record["spamfilter"]
