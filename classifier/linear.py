@@ -1,10 +1,10 @@
-"""A linear classifier for wide hashed feature spaces."""
+"""Linear classifiers kept as numpy arrays: scikit-learn trains them, scoring needs only numpy
+(so importing the package for scoring does not import scikit-learn)."""
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import SGDClassifier
 
 
 class SparseLogistic:
@@ -19,6 +19,8 @@ class SparseLogistic:
     def fit(
         self, x: sp.csr_matrix, y: np.ndarray, weight: np.ndarray | None = None
     ) -> SparseLogistic:
+        from sklearn.linear_model import SGDClassifier
+
         self.classes_ = np.unique(y)
         if len(self.classes_) == 1:
             self.coef_ = np.zeros((1, x.shape[1]), dtype=np.float32)
@@ -45,3 +47,27 @@ class SparseLogistic:
 
     def predict(self, x: sp.csr_matrix) -> np.ndarray:
         return self.classes_[self.predict_proba(x).argmax(axis=1)]
+
+
+class StandardLogistic:
+    """Multinomial logistic regression over standardised dense features."""
+
+    def __init__(self, c: float):
+        self.c = c
+
+    def fit(self, x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> StandardLogistic:
+        from sklearn.linear_model import LogisticRegression
+
+        self.mean_ = x.mean(axis=0)
+        self.scale_ = x.std(axis=0)
+        self.scale_[self.scale_ == 0] = 1.0
+        fitted = LogisticRegression(C=self.c, max_iter=1000)
+        fitted.fit((x - self.mean_) / self.scale_, y, sample_weight=weight)
+        self.coef_, self.intercept_ = fitted.coef_, fitted.intercept_
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)

@@ -18,13 +18,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .features import Batch, shape_features
-from .linear import SparseLogistic
+from .linear import SparseLogistic, StandardLogistic
 from .lm import CharBigramLM
 from .persist import save_with_sidecar, sha256_of, sidecar_path_of
 from .results import Span
@@ -33,7 +29,7 @@ from .vectorize import ParagraphVectorizer
 
 LABELS = ("genuine", "spam", "boilerplate")
 REASONS = ("keyword_list", "headline_list", "injected_keywords", "spliced_text", "promotion")
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba", "opencc")
 
 
@@ -177,6 +173,8 @@ class SpamModel:
     ) -> SpamModel:
         """Train on documents given as lists of paragraphs, with a label, a reason and the
         injected spans of each paragraph, and a weight per document."""
+        from sklearn.model_selection import GroupKFold
+
         batch = Batch.from_documents(documents)
         weight = np.asarray(weights, dtype=np.float64)[batch.doc_index]
         y = np.array([self.labels.index(label) for doc in labels for label in doc])
@@ -201,10 +199,9 @@ class SpamModel:
         self.reason_classifier_ = SparseLogistic(self.alpha, self.seed).fit(
             x[has_reason], reason[has_reason], weight[has_reason]
         )
-        self.context_classifier_ = make_pipeline(
-            StandardScaler(), LogisticRegression(C=self.c_context, max_iter=1000)
-        ).fit(context_features(batch, out_of_fold, local), y,
-              logisticregression__sample_weight=weight)
+        self.context_classifier_ = StandardLogistic(self.c_context).fit(
+            context_features(batch, out_of_fold, local), y, weight
+        )
         return self
 
     def score(self, documents: list[list[str]]) -> Scores:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .features import Batch, char_ngram_ids, count_matrix, shape_features, word_ids
 
@@ -31,7 +30,7 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
     return (np.log((1 + n_rows) / (1 + df)) + 1).astype(np.float32)
 
 
-class ParagraphVectorizer(BaseEstimator, TransformerMixin):
+class ParagraphVectorizer:
     """Hashed TF-IDF of character 1–3-grams and of words, next to dense shape features."""
 
     def __init__(self, char_features: int = CHAR_FEATURES, word_features: int = WORD_FEATURES):
