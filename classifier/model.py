@@ -9,7 +9,6 @@ grouped by document, so it never learns from scores the first stage made on its 
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -22,7 +21,7 @@ import scipy.sparse as sp
 from .features import Batch, shape_features
 from .linear import SparseLogistic, StandardLogistic
 from .lm import CharBigramLM
-from .persist import save_with_sidecar, sha256_of, sidecar_path_of
+from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .results import Span
 from .spans import SpanTagger
 from .vectorize import ParagraphVectorizer
@@ -31,10 +30,6 @@ LABELS = ("genuine", "spam", "boilerplate")
 REASONS = ("keyword_list", "headline_list", "injected_keywords", "spliced_text", "promotion")
 FORMAT_VERSION = 3
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba", "opencc")
-
-
-class ModelError(RuntimeError):
-    """A model file that cannot be used: missing, corrupt, or not matching its sidecar."""
 
 
 def _log_odds(proba: np.ndarray) -> np.ndarray:
@@ -229,19 +224,12 @@ def read_sidecar(path: str | Path) -> dict:
     """The checked sidecar of a model file; raises ``ModelError`` naming what is wrong."""
     path = Path(path)
     rebuild = f"rebuild it with `python train.py --out {path}`"
-    sidecar_path = sidecar_path_of(path)
-    if not path.is_file():
-        raise ModelError(f"no model file at {path}; {rebuild}")
-    if not sidecar_path.is_file():
-        raise ModelError(f"model {path} has no sidecar {sidecar_path}; {rebuild}")
-    info = json.loads(sidecar_path.read_text("utf-8"))
+    info = checked_sidecar(path, "model", rebuild)
     if info.get("format_version") != FORMAT_VERSION:
         raise ModelError(
             f"model {path} has format {info.get('format_version')}, this version reads "
             f"{FORMAT_VERSION}; {rebuild}"
         )
-    if info.get("model_sha256") != sha256_of(path):
-        raise ModelError(f"model {path} does not match the hash in {sidecar_path}; {rebuild}")
     if tuple(info.get("labels", ())) != LABELS:
         raise ModelError(f"model {path} has labels {info.get('labels')}, expected {LABELS}")
     trained_with = info.get("libraries", {}).get("scikit-learn")

@@ -22,7 +22,6 @@ JSON sidecar, checked on load like the spam model. Train it with
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -30,8 +29,7 @@ import joblib
 import numpy as np
 import rjieba
 
-from .model import ModelError
-from .persist import save_with_sidecar, sha256_of, sidecar_path_of
+from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .text import normalize
 
 FORMAT_VERSION = 1
@@ -327,21 +325,13 @@ def load_quality_model(path: str | Path) -> tuple[QualityModel, dict]:
     """Load a quality model after checking its sidecar; ``ModelError`` says what is wrong."""
     path = Path(path)
     rebuild = f"rebuild it with `{REBUILD} --out {path}`"
-    sidecar_path = sidecar_path_of(path)
-    if not path.is_file():
-        raise ModelError(f"no quality model at {path}; {rebuild}")
-    if not sidecar_path.is_file():
-        raise ModelError(f"quality model {path} has no sidecar {sidecar_path}; {rebuild}")
-    info = json.loads(sidecar_path.read_text("utf-8"))
+    info = checked_sidecar(path, "quality model", rebuild)
     if info.get("kind") != "quality" or info.get("format_version") != FORMAT_VERSION:
         raise ModelError(
             f"quality model {path} has kind {info.get('kind')!r} and format "
             f"{info.get('format_version')}, this version reads quality format {FORMAT_VERSION}; "
             f"{rebuild}"
         )
-    if info.get("model_sha256") != sha256_of(path):
-        raise ModelError(f"quality model {path} does not match the hash in {sidecar_path}; "
-                         f"{rebuild}")
     model = joblib.load(path)
     if not isinstance(model, QualityModel):
         raise ModelError(f"{path} holds a {type(model).__name__}, not a QualityModel")
