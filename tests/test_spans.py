@@ -74,3 +74,19 @@ def test_tagger_gathered_logits_equal_the_matrix_product(small_model, small_trai
     paragraphs = [normalize(p) for d in small_training_set[:20] for p in d.paragraphs]
     reference = tagger.classifier_.decision_function(tagger._features(paragraphs))[:, 0]
     np.testing.assert_allclose(tagger.char_logits(paragraphs), reference, rtol=1e-5, atol=1e-4)
+
+
+def test_novel_chapters_on_a_novel_site_are_not_cut_to_pieces(bundled):
+    """Held-out novel-site pages (novels never seen in training): fiction on a fiction site is
+    genuine, so whole chapters must come through nearly untouched."""
+    from classifier.dataset import load_documents
+
+    from .conftest import ROOT
+
+    chapters = [d for d in load_documents(ROOT / "data" / "heldout")
+                if "spam" not in d.labels and sum("fiction_pd" in s for s in d.sources) >= 5]
+    assert len(chapters) >= 20
+    results = bundled.predict_batch(["\n".join(d.paragraphs) for d in chapters])
+    flagged = [sum(p.label == "spam" for p in r.paragraphs) / len(r.paragraphs) for r in results]
+    assert max(flagged) <= 0.2, f"a chapter lost {max(flagged):.0%} of its paragraphs"
+    assert sum(f == 0 for f in flagged) >= 0.7 * len(chapters)
