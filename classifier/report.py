@@ -38,6 +38,7 @@ from .config import Config
 from .dataset import LabeledDocument, load_documents
 from .model import LABELS, SpamModel
 from .scoring import decide
+from .training import out_of_fold, score_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 WORST = 50
@@ -57,43 +58,6 @@ class Evaluation:
     @property
     def truth(self) -> np.ndarray:
         return np.array([label for d in self.documents for label in d.labels])
-
-
-def score_documents(model: SpamModel, documents: Sequence[LabeledDocument],
-                    batch: int = 256) -> np.ndarray:
-    """Class probabilities of every paragraph of ``documents`` (in order), scored in batches."""
-    parts = [model.score([list(d.paragraphs) for d in documents[i : i + batch]]).proba
-             for i in range(0, len(documents), batch)]
-    return np.vstack(parts) if parts else np.zeros((0, len(LABELS)))
-
-
-def _fold_proba(train, test, documents, seed):
-    from .training import fit
-
-    model = fit([documents[i] for i in train], seed)
-    return test, score_documents(model, [documents[i] for i in test])
-
-
-def out_of_fold(documents: list[LabeledDocument], seed: int = 0, folds: int = 5,
-                jobs: int = 1) -> np.ndarray:
-    """Probabilities of every paragraph from a model trained without its document (grouped
-    k-fold, the same splits as ``training.cross_validate``)."""
-    from joblib import Parallel, delayed
-    from sklearn.model_selection import GroupKFold
-
-    splits = GroupKFold(n_splits=folds).split(documents, groups=[d.doc_id for d in documents])
-    outcomes = Parallel(n_jobs=jobs)(
-        delayed(_fold_proba)(train, test, documents, seed) for train, test in splits
-    )
-    starts = np.cumsum([0] + [len(d.paragraphs) for d in documents])
-    proba = np.zeros((starts[-1], len(LABELS)))
-    for test, scores in outcomes:
-        cursor = 0
-        for i in test:
-            n = len(documents[i].paragraphs)
-            proba[starts[i] : starts[i] + n] = scores[cursor : cursor + n]
-            cursor += n
-    return proba
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,20 +356,19 @@ def require_matplotlib() -> None:
 
 def write_training_report(out_dir: str | Path, model: SpamModel,
                           documents: list[LabeledDocument], heldout: Path | None,
-                          config: Config, seed: int = 0, folds: int = 5, jobs: int = 1,
-                          cross_validate: bool = True) -> Path:
+                          config: Config, folds: int, oof_proba: np.ndarray | None) -> Path:
     """The report ``train.py --report`` writes: ``model`` on the held-out set (if it exists)
-    and, with ``cross_validate``, out-of-fold scores of the training ``documents``."""
+    and the out-of-fold probabilities ``oof_proba`` of the training ``documents`` (if given,
+    from the cross-validation ``train.py`` already ran)."""
     evaluations = []
     if heldout is not None and Path(heldout).exists():
         held = load_documents(heldout)
         evaluations.append(Evaluation(f"trained model on the held-out set {heldout}",
                                       "held_out", held, score_documents(model, held)))
-    if cross_validate:
+    if oof_proba is not None:
         evaluations.append(Evaluation(
             f"out-of-fold on the training data ({folds}-fold grouped CV: each paragraph scored "
-            "by a model trained without its document)", "out_of_fold", documents,
-            out_of_fold(documents, seed, folds, jobs)))
+            "by a model trained without its document)", "out_of_fold", documents, oof_proba))
     if not evaluations:
         raise ValueError("nothing to report: no held-out set and no cross-validation")
     return write_report(out_dir, evaluations, config)

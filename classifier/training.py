@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
+import numpy as np
 from joblib import Parallel, delayed
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
@@ -28,10 +30,18 @@ def fit(documents: list[LabeledDocument], seed: int = 0) -> SpamModel:
     )
 
 
+def score_documents(model: SpamModel, documents: Sequence[LabeledDocument],
+                    batch: int = 256) -> np.ndarray:
+    """Class probabilities of every paragraph of ``documents`` (in order), scored in batches."""
+    parts = [model.score([list(d.paragraphs) for d in documents[i : i + batch]]).proba
+             for i in range(0, len(documents), batch)]
+    return np.vstack(parts) if parts else np.zeros((0, len(LABELS)))
+
+
 def predict_labels(model: SpamModel, documents: list[LabeledDocument], config: Config) -> list[str]:
     """Predicted label of every paragraph of ``documents``, flattened in order."""
-    scores = model.score([list(d.paragraphs) for d in documents])
-    return [str(label) for label in decide(scores.proba, config.spam_threshold)]
+    return [str(label) for label in decide(score_documents(model, documents),
+                                           config.spam_threshold)]
 
 
 def paragraph_metrics(truth: list[str], predicted: list[str]) -> dict:
@@ -53,26 +63,39 @@ def paragraph_metrics(truth: list[str], predicted: list[str]) -> dict:
     }
 
 
-def _fold(train, test, documents, seed, config):
+def _fold_proba(train, test, documents, seed):
     model = fit([documents[i] for i in train], seed)
-    return test, predict_labels(model, [documents[i] for i in test], config)
+    return test, score_documents(model, [documents[i] for i in test])
 
 
-def cross_validate(
-    documents: list[LabeledDocument], seed: int, config: Config, folds: int = 5, jobs: int = 1
-) -> dict:
-    """Grouped k-fold by document: metrics overall and per collection (seed, cwt, gen …)."""
+def out_of_fold(
+    documents: list[LabeledDocument], seed: int = 0, folds: int = 5, jobs: int = 1
+) -> np.ndarray:
+    """Probabilities of every paragraph (flattened in order) from a model trained without its
+    document: grouped k-fold by document."""
     splits = GroupKFold(n_splits=folds).split(documents, groups=[d.doc_id for d in documents])
     outcomes = Parallel(n_jobs=jobs)(
-        delayed(_fold)(train, test, documents, seed, config) for train, test in splits
+        delayed(_fold_proba)(train, test, documents, seed) for train, test in splits
     )
-    predicted: dict[int, list[str]] = {}
-    for test, labels in outcomes:
+    starts = np.cumsum([0] + [len(d.paragraphs) for d in documents])
+    proba = np.zeros((starts[-1], len(LABELS)))
+    for test, scores in outcomes:
         cursor = 0
         for i in test:
             n = len(documents[i].paragraphs)
-            predicted[i] = labels[cursor : cursor + n]
+            proba[starts[i] : starts[i] + n] = scores[cursor : cursor + n]
             cursor += n
+    return proba
+
+
+def cross_validate(
+    documents: list[LabeledDocument], proba: np.ndarray, config: Config, folds: int
+) -> dict:
+    """Metrics of out-of-fold probabilities (see ``out_of_fold``), overall and per collection
+    (seed, cwt, gen …)."""
+    labels = [str(label) for label in decide(proba, config.spam_threshold)]
+    starts = np.cumsum([0] + [len(d.paragraphs) for d in documents])
+    predicted = {i: labels[starts[i] : starts[i + 1]] for i in range(len(documents))}
     report = {"folds": folds, "overall": _metrics_of(documents, predicted, range(len(documents)))}
     for group in sorted({d.group for d in documents}):
         members = [i for i, d in enumerate(documents) if d.group == group]

@@ -16,6 +16,7 @@ from .training import (
     held_out_metrics,
     leave_one_out,
     markdown_report,
+    out_of_fold,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     n_paragraphs = sum(len(d.paragraphs) for d in documents)
     print(f"{len(documents)} documents, {n_paragraphs} paragraphs from {args.data}")
     metrics: dict = {}
+    oof_proba = None
     if not args.no_eval:
-        metrics["cross_validation"] = cross_validate(documents, args.seed, config, args.folds,
-                                                     args.jobs)
+        oof_proba = out_of_fold(documents, args.seed, args.folds, args.jobs)
+        metrics["cross_validation"] = cross_validate(documents, oof_proba, config, args.folds)
         for group, report in metrics["cross_validation"].items():
             if group != "folds":
                 print(format_metrics(f"\n[grouped {args.folds}-fold CV] {group}", report))
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         from .report import write_training_report
 
         path = write_training_report(args.report, model, documents, args.heldout, config,
-                                     args.seed, args.folds, args.jobs, not args.no_eval)
+                                     args.folds, oof_proba)
         print(f"\nreport written to {path}")
     elapsed = time.perf_counter() - started
     print(f"\nmodel written to {args.out} (sidecar {sidecar}) in {elapsed:.0f} s")
