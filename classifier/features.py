@@ -48,6 +48,13 @@ _CLASS_OF = _char_classes()
 SHAPE_CLASSES = ("other", "cjk", "latin", "digit", "space", "stop", "separator", "quote", "symbol")
 
 
+def _bucket(h: np.ndarray, n_features: int) -> np.ndarray:
+    """Hashes → column indices in ``[0, n_features)`` (a power of two: a mask, not a division)."""
+    if n_features & (n_features - 1):
+        raise ValueError(f"n_features must be a power of two, not {n_features}")
+    return (h & np.uint64(n_features - 1)).astype(np.int64)
+
+
 def _mix(h: np.ndarray) -> np.ndarray:
     """Finalise 64-bit hashes so their low bits are well spread."""
     h ^= h >> np.uint64(31)
@@ -104,7 +111,7 @@ def char_ngram_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray, 
             valid &= codes != _BOUNDARY
         h = _mix(poly[valid] + np.uint64(n * 0x9E3779B1))
         rows.append(rows_of_pos[valid])
-        cols.append((h % np.uint64(n_features)).astype(np.int64))
+        cols.append(_bucket(h, n_features))
     return np.concatenate(rows), np.concatenate(cols)
 
 
@@ -114,9 +121,9 @@ CONTEXT_TEMPLATES = tuple((k, 1) for k in range(-2, 3)) + tuple((k, 2) for k in 
 )
 
 
-def char_context_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(character, column) pairs: for every character of every paragraph (numbered across the
-    batch), the hashed n-grams of ``CONTEXT_TEMPLATES`` around it, edges marked."""
+def char_context_ids(paragraphs: list[str], n_features: int) -> np.ndarray:
+    """For every character of every paragraph (numbered across the batch), the hashed n-grams
+    of ``CONTEXT_TEMPLATES`` around it, edges marked: a (templates, characters) column array."""
     pad = 2
     marked = "".join(f"\x02\x02{p}\x02\x02" for p in paragraphs)
     codes = np.frombuffer(marked.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -131,13 +138,13 @@ def char_context_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray
         shifted = np.zeros(len(padded), dtype=np.uint64)
         shifted[: len(padded) - n + 1] = padded[n - 1 :]
         poly.append(poly[-1] * _PRIME + shifted)
-    rows, cols = [], []
-    index = np.arange(len(chars))
+    # each n-gram is hashed once; a template reads its neighbour's bucket, XOR its own salt
+    buckets = [None] + [_bucket(_mix(poly[n]), n_features) for n in range(1, 4)]
+    cols = np.empty((len(CONTEXT_TEMPLATES), len(chars)), dtype=np.int64)
     for template, (offset, n) in enumerate(CONTEXT_TEMPLATES):
-        h = _mix(poly[n][chars + offset] + np.uint64((template + 1) * 0x9E3779B1))
-        rows.append(index)
-        cols.append((h % np.uint64(n_features)).astype(np.int64))
-    return np.concatenate(rows), np.concatenate(cols)
+        salt = _bucket(_mix(np.array([template + 1], dtype=np.uint64)), n_features)[0]
+        np.bitwise_xor(buckets[n][chars + offset], salt, out=cols[template])
+    return cols
 
 
 def segment_moving_mean(values: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
@@ -156,25 +163,24 @@ def segment_moving_mean(values: np.ndarray, lengths: np.ndarray, width: int) -> 
 SURPRISE_BINS = np.array([2.0, 3.5, 5.0, 6.5, 8.0, 10.0])
 
 
-def surprise_ids(surprise: list[np.ndarray], n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(character, column) pairs describing how unexpected each character's transitions are:
-    the binned surprise into the character, out of it, both together, and around it."""
+def surprise_ids(surprise: list[np.ndarray], n_features: int) -> np.ndarray:
+    """How unexpected each character's transitions are, as hashed columns: the binned surprise
+    into the character, out of it, both together, and around it; a (4, characters) array."""
     lengths = np.fromiter((len(s) for s in surprise), dtype=np.int64, count=len(surprise))
     if not lengths.sum():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros((4, 0), dtype=np.int64)
     into = np.concatenate(surprise)
     starts = np.cumsum(lengths) - lengths
     last = np.zeros(len(into), dtype=bool)
     last[(starts + lengths - 1)[lengths > 0]] = True
     out_of = np.where(last, 0.0, np.roll(into, -1))
     window = segment_moving_mean(into, lengths, 5)
-    bins = [np.digitize(v, SURPRISE_BINS).astype(np.uint64) for v in (into, out_of, window)]
-    codes = (bins[0], bins[1] + np.uint64(16), bins[0] * np.uint64(8) + bins[1] + np.uint64(32),
-             bins[2] + np.uint64(128))
-    index = np.arange(len(into))
-    cols = [(_mix(c + np.uint64(0x5BD1E995)) % np.uint64(n_features)).astype(np.int64)
-            for c in codes]
-    return np.tile(index, len(cols)), np.concatenate(cols)
+    bins = [np.digitize(v, SURPRISE_BINS) for v in (into, out_of, window)]
+    codes = np.stack([bins[0], bins[1] + 16, bins[0] * 8 + bins[1] + 32, bins[2] + 128])
+    # every code is below 256: hash the 256 possible codes once, then look them up
+    column_of_code = _bucket(_mix(np.arange(256, dtype=np.uint64) + np.uint64(0x5BD1E995)),
+                             n_features)
+    return column_of_code[codes]
 
 
 def tokenize(paragraph: str) -> list[str]:
@@ -182,30 +188,43 @@ def tokenize(paragraph: str) -> list[str]:
     return [w for w in rjieba.cut(paragraph) if not w.isspace()]
 
 
+def _whitespace_table() -> np.ndarray:
+    """Which code points below U+3002 are white space (``str.isspace``; none lie above U+3000)."""
+    return np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)
+
+
+_IS_SPACE = _whitespace_table()
+
+
 def word_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every word occurrence; words are hashed from their code points."""
-    tokens = [tokenize(p) for p in paragraphs]
-    counts = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    flat = [w[:_MAX_WORD] for t in tokens for w in t]
-    if not flat:
+    """(row, column) of every word occurrence (``tokenize``'s words); words are hashed from their
+    first ``_MAX_WORD`` code points. The whole batch is cut in one call: jieba never joins
+    across a line break and emits it as a token of its own, which numbers the paragraphs."""
+    tokens = rjieba.cut("\n".join(paragraphs))
+    if not tokens:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lengths = np.fromiter((len(w) for w in flat), dtype=np.int64, count=len(flat))
-    codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     starts = np.cumsum(lengths) - lengths
+    line_break = codes[starts + lengths - 1] == ord("\n")
+    is_word = ~_IS_SPACE[np.minimum(codes[starts], len(_IS_SPACE) - 1).astype(np.int64)]
     offset_in_word = np.arange(len(codes)) - np.repeat(starts, lengths)
-    powers = np.cumprod(np.full(_MAX_WORD, _PRIME, dtype=np.uint64))
-    h = _mix(np.add.reduceat(codes * powers[offset_in_word], starts) + lengths.astype(np.uint64))
-    rows = np.repeat(np.arange(len(paragraphs)), counts)
-    return rows, (h % np.uint64(n_features)).astype(np.int64)
+    powers = np.concatenate([np.cumprod(np.full(_MAX_WORD, _PRIME, dtype=np.uint64)),
+                             np.zeros(1, dtype=np.uint64)])  # characters past the cap add 0
+    sums = np.add.reduceat(codes * powers[np.minimum(offset_in_word, _MAX_WORD)], starts)
+    h = _mix(sums[is_word] + np.minimum(lengths[is_word], _MAX_WORD).astype(np.uint64))
+    rows = np.cumsum(line_break) - line_break
+    return rows[is_word], _bucket(h, n_features)
 
 
 def count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
     """Occurrences → a CSR matrix of counts with sorted, unique columns per row."""
-    keys, counts = np.unique(rows * n_cols + cols, return_counts=True)
-    matrix = sp.csr_matrix(
-        (counts.astype(np.float32), (keys // n_cols, keys % n_cols)), shape=(n_rows, n_cols)
-    )
-    return matrix
+    key_type = np.uint32 if n_rows * n_cols <= 2**32 else np.uint64  # narrower keys sort faster
+    keys, counts = np.unique((rows * n_cols + cols).astype(key_type), return_counts=True)
+    keys = keys.astype(np.int64)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // n_cols, minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((counts.astype(np.float32), keys % n_cols, indptr), shape=(n_rows, n_cols))
 
 
 def shape_features(batch: Batch) -> np.ndarray:

@@ -30,7 +30,8 @@ class SparseLogistic:
             loss="log_loss", alpha=self.alpha, max_iter=self.epochs, tol=None,
             random_state=self.seed,
         ).fit(x, y, sample_weight=weight)
-        self.coef_ = fitted.coef_.astype(np.float32)
+        # Fortran order: ``coef_.T`` is then C-contiguous, which the sparse product reads in place
+        self.coef_ = np.asfortranarray(fitted.coef_, dtype=np.float32)
         self.intercept_ = fitted.intercept_.astype(np.float32)
         return self
 

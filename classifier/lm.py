@@ -2,7 +2,8 @@
 
 Injected keywords and spliced sentences leave a trace whatever their words: the character
 transitions at their edges, and the transitions inside them, are unlikely in genuine prose. The
-model gives ``-log P(c_i | c_{i-1})`` for every character, vectorised with ``searchsorted``.
+model gives ``-log P(c_i | c_{i-1})`` for every character; bigram counts are found through a
+vectorised open-addressing hash index.
 """
 
 from __future__ import annotations
@@ -11,6 +12,44 @@ import numpy as np
 
 _EDGE = 0x02
 _SHIFT = np.uint64(21)  # code points fit in 21 bits
+
+
+class KeyIndex:
+    """Where each query stands in an array of unique ``uint64`` keys (-1: absent), by linear
+    probing in a table at most half full, every probe round vectorised over all queries."""
+
+    def __init__(self, keys: np.ndarray):
+        self.keys = keys
+        bits = max(4, (2 * len(keys)).bit_length())
+        self.shift = np.uint64(64 - bits)
+        self.mask = np.uint64((1 << bits) - 1)
+        self.slots = np.full(1 << bits, -1, dtype=np.int32)
+        pending = np.arange(len(keys))
+        position = self._home(keys)
+        while pending.size:
+            free = np.flatnonzero(self.slots[position] < 0)
+            taken, first = np.unique(position[free], return_index=True)
+            self.slots[taken] = pending[free[first]]
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[free[first]] = True
+            pending, position = pending[~placed], (position[~placed] + 1) & self.mask
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        """Fibonacci hashing: the top bits of the key times 2^64 / golden ratio."""
+        return (keys * np.uint64(0x9E3779B97F4A7C15)) >> self.shift
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        found = np.full(len(queries), -1, dtype=np.int64)
+        todo = np.arange(len(queries))
+        position = self._home(queries)
+        while todo.size:
+            slot = self.slots[position].astype(np.int64)
+            occupied = slot >= 0
+            match = occupied & (self.keys[np.maximum(slot, 0)] == queries[todo])
+            found[todo[match]] = slot[match]
+            probe_on = occupied & ~match
+            todo, position = todo[probe_on], (position[probe_on] + 1) & self.mask
+        return found
 
 
 def _codes(paragraphs: list[str]) -> np.ndarray:
@@ -41,18 +80,26 @@ class CharBigramLM:
         self.total_ = float(len(codes))
         self.bigrams_, bigram_counts = np.unique(_pairs(codes), return_counts=True)
         self.bigram_counts_ = bigram_counts.astype(np.float64)
+        self._index = KeyIndex(self.bigrams_)
         return self
 
-    def _count(self, keys: np.ndarray, table: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-        return np.where(table[at] == keys, counts[at], 0.0)
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_index"}  # rebuilt on load
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._index = KeyIndex(self.bigrams_)
+
+    def _bigram_count(self, keys: np.ndarray) -> np.ndarray:
+        at = self._index.find(keys)
+        return np.where(at >= 0, self.bigram_counts_[at], 0.0)
 
     def surprise(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray:
         """``-log P(current | previous)`` in nats, element-wise over code-point arrays."""
         unigram = (self.unigram_counts_[current.astype(np.int64)] + 1.0) / (
             self.total_ + self.vocabulary_
         )
-        pair = self._count((previous << _SHIFT) | current, self.bigrams_, self.bigram_counts_)
+        pair = self._bigram_count((previous << _SHIFT) | current)
         context = self.unigram_counts_[previous.astype(np.int64)]
         return -np.log((pair + self.k * unigram) / (context + self.k))
 

@@ -106,26 +106,27 @@ class SpanTagger:
         )
         return self
 
-    def _feature_ids(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(character, column) pairs: the n-grams around each character and its surprise."""
-        context = char_context_ids(paragraphs, SPAN_FEATURES)
-        surprise = surprise_ids(self.lm.paragraph_surprise(paragraphs), SPAN_FEATURES)
-        return np.concatenate([context[0], surprise[0]]), np.concatenate([context[1], surprise[1]])
+    def _feature_ids(self, paragraphs: list[str]) -> np.ndarray:
+        """The columns describing each character: the n-grams around it and its surprise, a
+        (features per character, characters) array."""
+        return np.concatenate([
+            char_context_ids(paragraphs, SPAN_FEATURES),
+            surprise_ids(self.lm.paragraph_surprise(paragraphs), SPAN_FEATURES),
+        ])
 
     def _features(self, paragraphs: list[str]) -> sp.csr_matrix:
         """One row per character, binary features (repeats add up), for training."""
-        rows, cols = self._feature_ids(paragraphs)
-        return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                             shape=(sum(len(p) for p in paragraphs), SPAN_FEATURES))
+        cols = self._feature_ids(paragraphs)
+        rows = np.tile(np.arange(cols.shape[1]), cols.shape[0])
+        return sp.csr_matrix((np.ones(cols.size, dtype=np.float32), (rows, cols.ravel())),
+                             shape=(cols.shape[1], SPAN_FEATURES))
 
     def char_logits(self, paragraphs: list[str]) -> np.ndarray:
         """Unsmoothed log-odds of every character of the batch, flat. The same numbers as the
         classifier's decision function on ``_features``, summed by gathering weights instead of
         building the matrix."""
-        rows, cols = self._feature_ids(paragraphs)
-        n_chars = sum(len(p) for p in paragraphs)
         weights = self.classifier_.coef_[0]
-        return np.bincount(rows, weights=weights[cols], minlength=n_chars) + float(
+        return weights[self._feature_ids(paragraphs)].sum(axis=0) + float(
             self.classifier_.intercept_[0]
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import opencc
 
 _CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
@@ -17,18 +18,19 @@ _PARAGRAPH = re.compile(r"[^\n]+")
 
 
 @lru_cache(maxsize=1)
-def _fold_table() -> dict[int, str]:
-    """The translation table behind :func:`normalize`, built once per process."""
+def _fold_table() -> np.ndarray:
+    """The code-point map behind :func:`normalize` (every folded character is in the BMP),
+    built once per process."""
     chars = [chr(c) for lo, hi in _CJK_BLOCKS for c in range(lo, hi)]
     simplified = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
-    table = {
-        ord(t): s for t, s in zip(chars, simplified, strict=True) if len(s) == 1 and s != t
-    }
-    table.update({c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
-    table[0x3000] = " "
-    table.update({c: chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
-    for c in range(ord("Ａ"), ord("Ｚ") + 1):
-        table[c] = chr(c - 0xFEE0 + 32)
+    table = np.arange(0x10000, dtype=np.uint32)
+    for t, s in zip(chars, simplified, strict=True):
+        if len(s) == 1:
+            table[ord(t)] = ord(s)
+    table[0xFF01:0xFF5F] -= 0xFEE0
+    table[0x3000] = ord(" ")
+    table[ord("A") : ord("Z") + 1] += 32
+    table[ord("Ａ") : ord("Ｚ") + 1] = np.arange(ord("a"), ord("z") + 1)
     return table
 
 
@@ -38,7 +40,10 @@ def normalize(text: str) -> str:
     >>> normalize("國度衛生ＡＢＣ")
     '国度卫生abc'
     """
-    return text.translate(_fold_table())
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    in_table = codes < 0x10000
+    codes[in_table] = _fold_table()[codes[in_table]]
+    return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:

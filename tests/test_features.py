@@ -5,7 +5,16 @@ import re
 import jieba
 import numpy as np
 
-from classifier.features import Batch, char_ngram_ids, shape_features, tokenize, word_ids
+from classifier.features import (
+    _MAX_WORD,
+    _PRIME,
+    Batch,
+    _mix,
+    char_ngram_ids,
+    shape_features,
+    tokenize,
+    word_ids,
+)
 from classifier.text import normalize
 
 
@@ -25,6 +34,32 @@ def test_word_ids_match_tokens():
     rows, cols = word_ids(["我们 在 北京", ""], 2**18)
     assert rows.tolist() == [0, 0, 0]
     assert len(set(cols.tolist())) == 3
+
+
+def _reference_word_ids(paragraphs, n_features):
+    """word_ids written plainly: one paragraph, one word at a time, the same hash."""
+    rows, cols = [], []
+    for row, paragraph in enumerate(paragraphs):
+        for word in tokenize(paragraph):
+            h = 0
+            for i, ch in enumerate(word[:_MAX_WORD]):
+                h = (h + ord(ch) * pow(int(_PRIME), i + 1, 2**64)) % 2**64
+            h = (h + min(len(word), _MAX_WORD)) % 2**64
+            mixed = _mix(np.array([h], dtype=np.uint64))[0]
+            rows.append(row)
+            cols.append(int(mixed) % n_features)
+    return rows, cols
+
+
+def test_batched_word_ids_equal_the_reference(labeled_documents):
+    """Cutting a whole batch at once gives each paragraph exactly its own words' columns, also
+    for blank paragraphs, white space runs, CR/LF and words longer than the hash cap."""
+    paragraphs = [normalize(p) for d in labeled_documents[::40] for p in d.paragraphs]
+    paragraphs += ["", "  ", "a\r", "\u3000新闻\t", "x" * 100 + " 中国", "\r", "末尾 "]
+    rows, cols = word_ids(paragraphs, 2**18)
+    expected_rows, expected_cols = _reference_word_ids(paragraphs, 2**18)
+    assert rows.tolist() == expected_rows
+    assert cols.tolist() == expected_cols
 
 
 def test_rjieba_gives_jiebas_chinese_words(labeled_documents):
