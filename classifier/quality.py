@@ -11,6 +11,13 @@ encyclopedia text measure that:
   vectorised ``searchsorted`` over all characters of a batch at once.
 - :class:`WordBigramLM`: jieba words (rjieba) given the word before, same smoothing; words are
   64-bit hashes of their code points, so no vocabulary is stored.
+- :class:`TwinModel`: the spinner's trace word by word. jieba's own dictionary (word counts and
+  parts of speech of a corpus far larger than ours, see :class:`Lexicon`) gives every word its
+  *twins*, frequent words of the same length sharing all but one character (资源/资本,
+  由于/位于); a word is suspicious when a twin fits its neighbours much better than it does
+  (word pairs and word/part-of-speech pairs of genuine text, a part-of-speech trigram model).
+  A small logistic regression over those per-word gaps, trained on words swapped by the
+  training spinner, gives each word a probability of being a swap.
 
 :func:`quality_features` turns their surprises (``-log P`` in nats) into a dozen paragraph
 features (means, shares of very surprising characters, unseen word pairs, length), and
@@ -23,6 +30,7 @@ JSON sidecar, checked on load like the spam model. Train it with
 from __future__ import annotations
 
 import re
+import weakref
 from pathlib import Path
 
 import joblib
@@ -32,7 +40,7 @@ import rjieba
 from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .text import normalize
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 REBUILD = "python -m classifier.quality_train"
 _START, _END = 0x02, 0x03
 _B = np.uint64(21)  # code points fit in 21 bits
@@ -55,12 +63,67 @@ def _marked_codes(paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, codes != _START
 
 
+class _HashIndex:
+    """Open addressing over a sorted key table: slot → position in the table. One random
+    access per probe instead of a binary search's twenty; built on first use, never saved."""
+
+    def __init__(self, table: np.ndarray):
+        bits = max(4, int(np.ceil(np.log2(2 * len(table)))))
+        self.mask = np.uint64((1 << bits) - 1)
+        self.shift = np.uint64(64 - bits)
+        self.slots = np.full(1 << bits, -1, dtype=np.int64)
+        self.table = weakref.ref(table)
+        pending = np.arange(len(table))
+        slot = self._slot(table)
+        while len(pending):
+            wanted = slot[pending]
+            free = np.flatnonzero(self.slots[wanted] == -1)
+            taken, first = np.unique(wanted[free], return_index=True)
+            self.slots[taken] = pending[free[first]]
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[free[first]] = True
+            pending = pending[~placed]
+            slot[pending] = (slot[pending] + np.uint64(1)) & self.mask
+
+    def _slot(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return (keys.astype(np.uint64) * _MIX) >> self.shift
+
+    def find(self, keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+        """Position of each key in ``table`` (-1 where absent)."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        slot = self._slot(keys)
+        pending = np.arange(len(keys))
+        while len(pending):
+            at = self.slots[slot[pending]]
+            hit = (at >= 0) & (table[at] == keys[pending])
+            out[pending[hit]] = at[hit]
+            pending = pending[~hit & (at >= 0)]
+            slot[pending] = (slot[pending] + np.uint64(1)) & self.mask
+        return out
+
+
+_INDEXES: dict[int, _HashIndex] = {}  # a cache of derived data, keyed by the table's id
+
+
+def _index_of(table: np.ndarray) -> _HashIndex:
+    index = _INDEXES.get(id(table))
+    if index is None or index.table() is not table:
+        index = _INDEXES[id(table)] = _HashIndex(table)
+        weakref.finalize(table, _INDEXES.pop, id(table), None)
+    return index
+
+
 def _lookup(keys: np.ndarray, table: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
     """Values of ``keys`` in a sorted key ``table`` (0 where a key is absent)."""
     if len(table) == 0:
         return [np.zeros(len(keys)) for _ in values]
-    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    found = table[at] == keys
+    if len(table) >= 4096 and len(keys) >= 1024:
+        at = _index_of(table).find(keys, table)
+        found = at >= 0
+    else:
+        at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+        found = table[at] == keys
     return [np.where(found, v[at], 0).astype(np.float64) for v in values]
 
 
@@ -147,7 +210,7 @@ def word_hashes(tokens: list[str]) -> np.ndarray:
     """A deterministic 64-bit hash of each word (of its first 32 code points)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
-    flat = [w[:_MAX_WORD] for w in tokens]
+    flat = [w[:_MAX_WORD] if len(w) > _MAX_WORD else w for w in tokens]
     lengths = np.fromiter((len(w) for w in flat), dtype=np.int64, count=len(flat))
     codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     starts = np.cumsum(lengths) - lengths
@@ -222,6 +285,347 @@ class WordBigramLM:
         return -np.log(p1), -np.log(p2), count == 0, frequent_unseen
 
 
+def _is_cjk(codes: np.ndarray) -> np.ndarray:
+    return ((codes >= 0x4E00) & (codes < 0xA000)) | ((codes >= 0x3400) & (codes < 0x4DC0))
+
+
+def _all_cjk(word: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in word)
+
+
+def jieba_dictionary() -> Path:
+    """jieba's main dictionary, shipped inside the jieba package (MIT): ``word count tag``."""
+    import jieba  # noqa: PLC0415
+
+    return Path(jieba.__file__).resolve().parent / "dict.txt"
+
+
+# classes of the words jieba's dictionary does not tag, and the paragraph boundaries
+EXTRA_TAGS = ("#num", "#latin", "#punct", "#unknown", "#start", "#end")
+
+
+class Lexicon:
+    """jieba's dictionary (~350 k words with counts from a large corpus and a part of speech)
+    as arrays over word hashes: log relative frequency and tag. *Twins*: for every (length,
+    position, character), the ``twins`` most frequent words (of relative frequency at least
+    ``twin_min_freq``) of that length with that character there; the twins of a word are then
+    the frequent words that differ from it in one place (资源/资本, 由于/位于), the substitutes
+    a spinner picks."""
+
+    def __init__(self, twins: int = 12, twin_min_freq: float = 1e-6,
+                 lengths: tuple[int, ...] = (2, 3)):
+        self.twins = twins
+        self.twin_min_freq = twin_min_freq
+        self.lengths = lengths
+
+    def fit(self, path: str | Path | None = None) -> Lexicon:
+        words, counts, tags = [], [], []
+        for line in Path(path or jieba_dictionary()).read_text("utf-8").splitlines():
+            parts = line.split()
+            if len(parts) == 3 and _all_cjk(parts[0]):
+                words.append(parts[0])
+                counts.append(int(parts[1]))
+                tags.append(parts[2])
+        self.tag_names = tuple(sorted(set(tags))) + EXTRA_TAGS
+        tag_id = {t: i for i, t in enumerate(self.tag_names)}
+        hashes, first = np.unique(word_hashes(words), return_index=True)
+        counts = np.asarray(counts, dtype=np.float64)[first] + 1.0
+        self.hashes = hashes
+        self.logfreq = np.log(counts / counts.sum()).astype(np.float32)
+        self.tags = np.array([tag_id[tags[i]] for i in first], dtype=np.uint8)
+        self.floor = float(self.logfreq.min()) - 1.0
+        groups: dict[int, list[int]] = {}
+        floor = np.log(self.twin_min_freq)
+        for i, j in enumerate(first):
+            w = words[j]
+            if len(w) in self.lengths and self.logfreq[i] >= floor:
+                for p, ch in enumerate(w):
+                    groups.setdefault(_twin_key(len(w), p, ord(ch)), []).append(i)
+        keys = sorted(groups)
+        lists = [sorted(groups[k], key=lambda i: (-self.logfreq[i], i))[: self.twins]
+                 for k in keys]
+        self.twin_keys = np.array(keys, dtype=np.int64)
+        self.twin_offsets = np.r_[0, np.cumsum([len(x) for x in lists])].astype(np.int64)
+        self.twin_words = np.array([i for x in lists for i in x], dtype=np.int32)
+        return self
+
+    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(log frequency, tag, found) of each word hash; unknown words get ``floor`` and
+        the tag ``#unknown``."""
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        found = self.hashes[at] == hashes
+        unknown = self.tag_names.index("#unknown")
+        return (np.where(found, self.logfreq[at], self.floor),
+                np.where(found, self.tags[at], unknown).astype(np.int64), found)
+
+    def candidates(self, lengths: np.ndarray, first_code: np.ndarray, codes: np.ndarray,
+                   eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(token index, twin slot) of every twin of every ``eligible`` token, sorted by
+        token (``twin_words[slot]`` is the twin's lexicon index); ``first_code[i]`` is where
+        token ``i``'s characters start in ``codes``."""
+        tok, idx = [], []
+        for p in range(max(self.lengths)):
+            sel = eligible[lengths[eligible] > p]
+            keys = _twin_key(lengths[sel], p, codes[first_code[sel] + p].astype(np.int64))
+            at = np.minimum(np.searchsorted(self.twin_keys, keys), len(self.twin_keys) - 1)
+            ok = self.twin_keys[at] == keys
+            sel, at = sel[ok], at[ok]
+            start, size = self.twin_offsets[at], self.twin_offsets[at + 1] - self.twin_offsets[at]
+            tok.append(np.repeat(sel, size))
+            inner = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+            idx.append(np.repeat(start, size) + inner)
+        tok, idx = np.concatenate(tok), np.concatenate(idx)
+        order = np.argsort(tok, kind="stable")
+        return tok[order], idx[order]
+
+
+def _twin_key(length, position, code):
+    return (np.asarray(length, dtype=np.int64) << 24) | (position << 21) | code
+
+
+class _Tokens:
+    """The words of a batch of paragraphs as arrays: hashes, lengths, code points, lexicon
+    frequency and tag, and the hashes and tags of the neighbours (paragraph boundaries are
+    start/end marks)."""
+
+    def __init__(self, tokens: list[list[str]], lexicon: Lexicon):
+        self.counts = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        flat = [w for t in tokens for w in t]
+        n = len(flat)
+        self.n = n
+        self.lengths = np.fromiter((len(w) for w in flat), dtype=np.int64, count=n)
+        self.codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
+        self.first_code = np.cumsum(self.lengths) - self.lengths
+        self.hashes = word_hashes(flat)
+        self.logfreq, tags, self.found = lexicon.lookup(self.hashes)
+        if n:
+            char_rows = np.repeat(np.arange(n), self.lengths)
+            cjk = _is_cjk(self.codes)
+            digit = (self.codes >= 0x30) & (self.codes <= 0x39)
+            latin = ((self.codes | 0x20) >= 0x61) & ((self.codes | 0x20) <= 0x7A)
+            per = [np.bincount(char_rows, v.astype(np.float64), n) for v in (cjk, digit, latin)]
+            self.cjk = (per[0] == self.lengths) & (self.lengths > 0)
+            names = lexicon.tag_names
+            tags = np.where(self.found, tags, np.where(
+                per[1] > 0, names.index("#num"), np.where(
+                    per[2] > 0, names.index("#latin"), np.where(
+                        per[0] > 0, names.index("#unknown"), names.index("#punct")))))
+        else:
+            self.cjk = np.zeros(0, dtype=bool)
+        self.tags = tags
+        start, end = lexicon.tag_names.index("#start"), lexicon.tag_names.index("#end")
+        firsts = (np.cumsum(self.counts) - self.counts)[self.counts > 0]
+        lasts = (np.cumsum(self.counts) - 1)[self.counts > 0]
+        self.first = np.zeros(n, dtype=bool)
+        self.first[firsts] = True
+        self.last = np.zeros(n, dtype=bool)
+        self.last[lasts] = True
+        self.prev_hash = _shift(self.hashes, 1, self.first, _W_START)
+        self.next_hash = _shift(self.hashes, -1, self.last, _W_END)
+        self.prev_tag = _shift(tags, 1, self.first, start)
+        self.next_tag = _shift(tags, -1, self.last, end)
+        self.prev2_tag = _shift(self.prev_tag, 1, self.first, start)
+        self.next2_tag = _shift(self.next_tag, -1, self.last, end)
+
+
+def _shift(values: np.ndarray, by: int, boundary: np.ndarray, fill) -> np.ndarray:
+    out = np.empty_like(values)
+    if len(values):
+        if by > 0:
+            out[1:] = values[:-1]
+        else:
+            out[:-1] = values[1:]
+        out[boundary] = fill
+    return out
+
+
+def _pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return _mix(a.astype(np.uint64) * _PRIME + b.astype(np.uint64))
+
+
+# per-word features of the twin model; g_* = best twin's score minus the word's own,
+# post_* = -log P(the word | it or one of its twins), scored with the named parts
+_PARTS = {"lf": ("lf",), "ww": ("lf", "wwl", "wwr"), "tw": ("lf", "twl", "wtr"),
+          "all": ("lf", "wwl", "wwr", "twl", "wtr"),
+          "all3": ("lf", "wwl", "wwr", "twl", "wtr", "t3"), "t3": ("lf", "t3")}
+TOKEN_FEATURES = (
+    "lf", "wwl", "wwr", "twl", "wtr", "t3",
+    *(f"g_{name}" for name in _PARTS), *(f"post_{name}" for name in _PARTS if name != "lf"),
+    "cjk", "in_lexicon", "has_twins",
+)
+SWAP_PRIOR = 0.05  # share of swapped words assumed by the paragraph's likelihood ratio
+
+
+class TwinModel:
+    """Is each word the wrong twin of the word genuine text would have there?
+
+    Counts of genuine text (word/next part of speech, previous part of speech/word, a part of
+    speech trigram model) and the word bigram counts of :class:`WordBigramLM` score a word
+    and each of its twins in context, Dirichlet-smoothed towards the lexicon's frequency
+    (``alpha``), so a word without evidence scores its frequency alone. A logistic regression
+    (``set_classifier``) turns the gaps into a per-word log-odds of being a swap."""
+
+    def __init__(self, lexicon: Lexicon, alpha: float = 10.0, min_count: int = 2):
+        self.lexicon = lexicon
+        self.alpha = alpha
+        self.min_count = min_count
+        self.coef_ = None
+
+    def fit(self, tokens: list[list[str]], word_lm: WordBigramLM) -> TwinModel:
+        """Count genuine text (``tokens``, the text ``word_lm`` was fitted on)."""
+        t = _Tokens(tokens, self.lexicon)
+        nt = len(self.lexicon.tag_names)
+        # what the twins' own scores need of the word model, looked up once per twin slot
+        twin_hashes = self.lexicon.hashes[self.lexicon.twin_words]
+        (total,) = _lookup(twin_hashes, word_lm.bigram_.contexts, word_lm.bigram_.totals)
+        (own,) = _lookup(twin_hashes, word_lm.unigrams_, word_lm.unigram_counts_)
+        self.twin_totals_ = total.astype(np.float32)
+        self.twin_counts_ = own.astype(np.float32)
+        # word/part-of-speech pairs seen once are dropped: it halves the model's size
+        keys, counts = np.unique(_pair_keys(t.prev_tag, t.hashes), return_counts=True)
+        keep = counts >= self.min_count
+        self.tw_keys_, self.tw_counts_ = keys[keep], counts[keep].astype(np.uint32)
+        keys, counts = np.unique(_pair_keys(t.hashes, t.next_tag), return_counts=True)
+        keep = counts >= self.min_count
+        self.wt_keys_, self.wt_counts_ = keys[keep], counts[keep].astype(np.uint32)
+        self.prev_tag_totals_ = np.bincount(t.prev_tag, minlength=nt).astype(np.float64)
+        tag_counts = np.bincount(t.tags, minlength=nt).astype(np.float64)
+        self.tag_prob_ = (tag_counts + 1) / (tag_counts.sum() + nt)
+        # the tag trigram model predicts every word and the end mark
+        end = self.lexicon.tag_names.index("#end")
+        a = np.r_[t.prev2_tag, t.prev_tag[t.last]]
+        b = np.r_[t.prev_tag, t.tags[t.last]]
+        c = np.r_[t.tags, np.full(t.last.sum(), end)]
+        tri = np.bincount((a * nt + b) * nt + c, minlength=nt ** 3).reshape(nt, nt, nt)
+        bi = tri.sum(0).astype(np.float64)
+        p_bi = (bi + self.tag_prob_) / (bi.sum(1, keepdims=True) + 1)
+        p_tri = (tri + 2 * p_bi[None]) / (tri.sum(2, keepdims=True) + 2)
+        self.log_tri_ = np.log(p_tri).astype(np.float32)
+        return self
+
+    def set_classifier(self, mean, scale, coef, intercept, prior) -> None:
+        """The per-word swap model: standardised features, linear weights, and the log-odds
+        of a swap in its training data (removed from the log-odds to get a likelihood ratio)."""
+        self.mean_, self.scale_ = np.asarray(mean), np.asarray(scale)
+        self.coef_, self.intercept_, self.prior_ = np.asarray(coef), float(intercept), float(prior)
+
+    def _prob(self, hashes: np.ndarray, logfreq: np.ndarray, found: np.ndarray,
+              word_lm: WordBigramLM) -> np.ndarray:
+        """P(word): the lexicon's frequency, else the language model's add-one estimate."""
+        (count,) = _lookup(hashes, word_lm.unigrams_, word_lm.unigram_counts_)
+        lm = (count + 1.0) / (word_lm.total_ + len(word_lm.unigrams_) + 1.0)
+        return np.where(found, np.exp(logfreq), lm)
+
+    def _parts(self, h, lf, tag, prev_h, next_h, p_next, prev_tag, next_tag, prev2_tag,
+               next2_tag, word_lm: WordBigramLM, p_word, left_total, right_total,
+               own) -> dict[str, np.ndarray]:
+        a, bigram = self.alpha, word_lm.bigram_
+        log_p = np.log(p_word)
+        (left,) = _lookup(_pair_keys(prev_h, h), bigram.keys, bigram.counts)
+        (right,) = _lookup(_pair_keys(h, next_h), bigram.keys, bigram.counts)
+        (tw,) = _lookup(_pair_keys(prev_tag, h), self.tw_keys_, self.tw_counts_)
+        (wt,) = _lookup(_pair_keys(h, next_tag), self.wt_keys_, self.wt_counts_)
+        p_tag = self.tag_prob_[next_tag]
+        tri = self.log_tri_
+        return {
+            "lf": lf,
+            "wwl": np.log((left + a * p_word) / (left_total + a)) - log_p,
+            "wwr": np.log((right + a * p_next) / (right_total + a)) - np.log(p_next),
+            "twl": np.log((tw + a * p_word) / (self.prev_tag_totals_[prev_tag] + a)) - log_p,
+            "wtr": np.log((wt + a * p_tag) / (own + a)) - np.log(p_tag),
+            "t3": (tri[prev2_tag, prev_tag, tag] + tri[prev_tag, tag, next_tag]
+                   + tri[tag, next_tag, next2_tag]).astype(np.float64),
+        }
+
+    def token_features(self, tokens: list[list[str]],
+                       word_lm: WordBigramLM) -> tuple[np.ndarray, _Tokens]:
+        """Per word of every paragraph, the ``TOKEN_FEATURES``; and the words as arrays."""
+        t = _Tokens(tokens, self.lexicon)
+        lex = self.lexicon
+        p_word = self._prob(t.hashes, t.logfreq, t.found, word_lm)
+        lf_next, _, found_next = lex.lookup(t.next_hash)
+        p_next = self._prob(t.next_hash, lf_next, found_next, word_lm)
+        bigram = word_lm.bigram_
+        left_total, right_total = _lookup(np.r_[t.prev_hash, t.hashes], bigram.contexts,
+                                          bigram.totals)[0].reshape(2, -1)
+        (count,) = _lookup(t.hashes, word_lm.unigrams_, word_lm.unigram_counts_)
+        own = self._parts(t.hashes, t.logfreq, t.tags, t.prev_hash, t.next_hash, p_next,
+                          t.prev_tag, t.next_tag, t.prev2_tag, t.next2_tag, word_lm, p_word,
+                          left_total, right_total, count)
+        eligible = np.flatnonzero(t.cjk & np.isin(t.lengths, lex.lengths))
+        tok, slot = lex.candidates(t.lengths, t.first_code, t.codes, eligible)
+        idx = lex.twin_words[slot]
+        h = lex.hashes[idx]
+        keep = h != t.hashes[tok]
+        tok, slot, idx, h = tok[keep], slot[keep], idx[keep], h[keep]
+        lf = lex.logfreq[idx].astype(np.float64)
+        twin = self._parts(h, lf, lex.tags[idx].astype(np.int64), t.prev_hash[tok],
+                           t.next_hash[tok], p_next[tok], t.prev_tag[tok], t.next_tag[tok],
+                           t.prev2_tag[tok], t.next2_tag[tok], word_lm, np.exp(lf),
+                           left_total[tok], self.twin_totals_[slot], self.twin_counts_[slot])
+        has = np.zeros(t.n, dtype=bool)
+        has[tok] = True
+        starts = np.flatnonzero(np.r_[True, tok[1:] != tok[:-1]]) if len(tok) else tok
+        columns = [own[name] for name in ("lf", "wwl", "wwr", "twl", "wtr", "t3")]
+        posts = []
+        for name, parts in _PARTS.items():
+            diff = sum(twin[p] for p in parts) - sum(own[p][tok] for p in parts)
+            gap = np.full(t.n, -5.0)
+            post = np.zeros(t.n)
+            if len(tok):
+                gap[tok[starts]] = np.maximum.reduceat(diff, starts)
+                post[tok[starts]] = np.log1p(np.add.reduceat(
+                    np.exp(np.clip(diff, -50, 50)), starts))
+            columns.append(gap)
+            if name != "lf":
+                posts.append(post)
+        columns += posts + [t.cjk.astype(np.float64), t.found.astype(np.float64),
+                            has.astype(np.float64)]
+        return np.clip(np.column_stack(columns), -30, 30), t
+
+    def swap_logit(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds that each word (a row of ``token_features``) is a swap."""
+        return ((x - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
+
+    def paragraph_features(self, tokens: list[list[str]], word_lm: WordBigramLM) -> np.ndarray:
+        """Per paragraph, the ``TWIN_FEATURES``."""
+        x, t = self.token_features(tokens, word_lm)
+        n_par = len(t.counts)
+        rows = np.repeat(np.arange(n_par), t.counts)
+        words = np.maximum(t.counts, 1).astype(np.float64)
+        cjk = np.maximum(np.bincount(rows, t.cjk.astype(np.float64), n_par), 1)
+        col = {name: x[:, i] for i, name in enumerate(TOKEN_FEATURES)}
+
+        def mean(values):
+            return np.bincount(rows, values, n_par) / words
+
+        def cjk_share(mask):
+            return np.bincount(rows, (mask & t.cjk).astype(np.float64), n_par) / cjk
+
+        columns = [mean(col[name]) for name in ("wwl", "wwr", "twl", "wtr", "t3")]
+        columns.append(mean((col["t3"] < -8).astype(np.float64)))
+        for name in ("ww", "tw", "all", "all3"):
+            gap, post = col[f"g_{name}"], col[f"post_{name}"]
+            columns += [cjk_share(gap > 1), cjk_share(gap > 2), cjk_share(gap > 3),
+                        cjk_share(post > 2),
+                        np.bincount(rows, np.where(t.cjk, post, 0.0), n_par) / cjk]
+        logit = self.swap_logit(x)
+        ratio = np.exp(np.clip(logit - self.prior_, -30, 30))
+        mil = np.bincount(rows, np.log1p(SWAP_PRIOR * (ratio - 1)), n_par)
+        prob = 1 / (1 + np.exp(-np.clip(logit, -30, 30)))
+        columns += [mil / words, mil, mean(prob), mean((prob > 0.5).astype(np.float64))]
+        return np.column_stack(columns)
+
+
+TWIN_FEATURES = (
+    "wwl_mean", "wwr_mean", "twl_mean", "wtr_mean", "t3_mean", "t3_below_8",
+    *(f"{name}_{stat}" for name in ("ww", "tw", "all", "all3")
+      for stat in ("gap_over_1", "gap_over_2", "gap_over_3", "post_over_2", "post_mean")),
+    "swap_llr_mean", "swap_llr_sum", "swap_prob_mean", "swap_share",
+)
+
+
 FEATURES = (
     "char3_mean", "char2_mean", "char1_mean", "char3_minus_1",
     "char3_over_6", "char3_over_8", "char3_over_10", "char3_over_12",
@@ -248,8 +652,10 @@ def spin_markers(paragraphs: list[str], markers: re.Pattern | None) -> np.ndarra
 
 
 def quality_features(paragraphs: list[str], char_lm: CharTrigramLM,
-                     word_lm: WordBigramLM, markers: re.Pattern | None = None) -> np.ndarray:
-    """Per normalised paragraph, the ``FEATURES`` (all vectorised over the batch)."""
+                     word_lm: WordBigramLM, markers: re.Pattern | None = None,
+                     twins: TwinModel | None = None) -> np.ndarray:
+    """Per normalised paragraph, the ``FEATURES`` and, given a twin model, the
+    ``TWIN_FEATURES`` (all vectorised over the batch)."""
     paragraphs = [_clean(p) for p in paragraphs]
     lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
     rows = np.repeat(np.arange(len(paragraphs)), lengths)
@@ -276,6 +682,8 @@ def quality_features(paragraphs: list[str], char_lm: CharTrigramLM,
         np.log1p(lengths),
         spin_markers(paragraphs, markers),
     ]
+    if twins is not None:
+        columns += list(twins.paragraph_features(tokens, word_lm).T)
     return np.column_stack(columns)
 
 
@@ -286,9 +694,11 @@ class QualityModel:
     cut-off under which a paragraph counts as low quality."""
 
     def __init__(self, char_lm: CharTrigramLM, word_lm: WordBigramLM, classifier,
-                 threshold: float = 0.5, markers: list[str] | None = None):
+                 threshold: float = 0.5, markers: list[str] | None = None,
+                 twins: TwinModel | None = None):
         self.char_lm = char_lm
         self.word_lm = word_lm
+        self.twins = twins
         self.markers = markers or []
         self._pattern = None
         self.classifier = classifier
@@ -299,7 +709,8 @@ class QualityModel:
             paragraphs = [normalize(p) for p in paragraphs]
         if self._pattern is None and self.markers:
             self._pattern = re.compile("|".join(map(re.escape, self.markers)))
-        return quality_features(paragraphs, self.char_lm, self.word_lm, self._pattern)
+        return quality_features(paragraphs, self.char_lm, self.word_lm, self._pattern,
+                                self.twins)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_pattern": None}
@@ -317,7 +728,9 @@ class QualityModel:
     def save(self, path: str | Path, sidecar: dict) -> Path:
         """Write the model and ``<path>.json``; returns the sidecar path."""
         fields = {"format_version": FORMAT_VERSION, "kind": "quality",
-                  "threshold": self.threshold, "features": list(FEATURES), **sidecar}
+                  "threshold": self.threshold,
+                  "features": list(FEATURES) + (list(TWIN_FEATURES) if self.twins else []),
+                  **sidecar}
         return save_with_sidecar(self, path, fields, _LIBRARIES)
 
 

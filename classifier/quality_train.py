@@ -10,7 +10,10 @@ paragraphs (and spun and garbled versions of them) train the logistic regression
 surprises of text the language models never saw. A quarter of them is kept out again to choose
 the threshold. Low quality: the same paragraphs run through ``data/spin.py`` with the *training*
 substitution table at several rates (simplified and traditional), the real spun C4 lines marked
-in ``data/hand/c4_repeated_lines.json``, mojibake, character soup and word salad.
+in ``data/hand/c4_repeated_lines.json``, mojibake, character soup and word salad. The twin
+model's per-word swap classifier is trained first, on the same paragraphs spun with the training
+table, each word labelled by whether the spinner replaced it; its lexicon is jieba's own
+dictionary (``jieba/dict.txt``, shipped with the jieba package), read at training time.
 
 Evaluation (never trained on): Sogou news paragraphs, genuine and spun with the *held-out*
 table (no source word in common with the training table) at 10/20/30 %, and the seed pages.
@@ -29,12 +32,21 @@ import time
 from pathlib import Path
 
 import numpy as np
+import rjieba
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .quality import CharTrigramLM, QualityModel, WordBigramLM, load_quality_model, tokenize
+from .quality import (
+    CharTrigramLM,
+    Lexicon,
+    QualityModel,
+    TwinModel,
+    WordBigramLM,
+    load_quality_model,
+    tokenize,
+)
 from .text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +56,8 @@ EVAL_RATES = (0.1, 0.2, 0.3)
 TRAIN_RATES = (0.1, 0.2, 0.4)
 MIN_CHARS = 20  # paragraphs shorter than this are left out of training and evaluation
 BODY_CHARS = 20  # a seed "body paragraph" has at least this many characters
+# the paragraph classifier's regularisation (docs/quality.md says how it was chosen)
+PARAGRAPH_C = 0.1
 TARGET_FPR = 0.005  # the threshold lets this share of validation genuine text fall under it
 
 
@@ -147,6 +161,43 @@ def spun_versions(paragraphs: list[str], table: dict[str, str], rates, rng: rand
     return out
 
 
+def swapped_words(text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """For each word of ``tokenize([text])``, whether it overlaps a replaced span."""
+    marks = np.zeros(len(text) + 1, dtype=bool)
+    for start, end in spans:
+        marks[start:end] = True
+    out, at = [], 0
+    for w in rjieba.cut(text):
+        if not w.isspace():
+            out.append(bool(marks[at : at + len(w)].any()))
+        at += len(w)
+    return out
+
+
+def fit_swap_classifier(twins: TwinModel, word_lm: WordBigramLM, genuine: list[str],
+                        table: dict[str, str], rng: random.Random) -> dict:
+    """Train the twin model's per-word swap classifier: words of ``genuine`` paragraphs
+    (simplified, normalised) are not swaps; spun copies (``TRAIN_RATES``) label each word by
+    whether the spinner replaced it."""
+    spin = _spin_module()
+    spun, labels = [], []
+    for rate in TRAIN_RATES:
+        for p in genuine:
+            text, spans, _ = spin.spin_spans(p, table, rate, rng)
+            if spans:
+                spun.append(text)
+                labels += swapped_words(text, spans)
+    x_genuine, _ = twins.token_features(tokenize(genuine)[0], word_lm)
+    x_spun, _ = twins.token_features(tokenize(spun)[0], word_lm)
+    x = np.r_[x_genuine, x_spun]
+    y = np.r_[np.zeros(len(x_genuine)), np.asarray(labels, dtype=np.float64)]
+    scaler = StandardScaler().fit(x)
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(x), y)
+    prior = float(np.log(y.mean() / (1 - y.mean())))
+    twins.set_classifier(scaler.mean_, scaler.scale_, lr.coef_[0], lr.intercept_[0], prior)
+    return {"words": len(y), "swapped": int(y.sum())}
+
+
 def learned_markers(lm_text: list[str], spin) -> list[str]:
     """Spinner-output words of the hand-written training table that genuine text avoids: the
     target is at most a fifth as common as its source in the language-model text."""
@@ -170,7 +221,9 @@ def build(
         lm_part += [normalize(p) for p in fiction_paragraphs(shared)]
     held = [raw[i] for i in range(0, len(raw), 8) if len(raw[i]) >= MIN_CHARS]
     char_lm = CharTrigramLM().fit(lm_part)
-    word_lm = WordBigramLM().fit(tokenize(lm_part)[0])
+    lm_tokens = tokenize(lm_part)[0]
+    word_lm = WordBigramLM().fit(lm_tokens)
+    twins = TwinModel(Lexicon().fit()).fit(lm_tokens, word_lm)
 
     validation = held[::4]
     train = [p for i, p in enumerate(held) if i % 4]
@@ -182,6 +235,7 @@ def build(
     alphabet = [chr(c) for c in chars]
     weights = counts.astype(float).tolist()
 
+    swap_words = fit_swap_classifier(twins, word_lm, simplified, table, random.Random(seed + 1))
     s2t = spin._s2t()
     genuine = train + [s2t.convert(p) for p in simplified[::3]]
     bad = (spun_versions(simplified, table, TRAIN_RATES, rng)
@@ -190,9 +244,10 @@ def build(
     texts = genuine + bad
     y = np.r_[np.ones(len(genuine)), np.zeros(len(bad))]
     weight = np.where(y == 1, len(bad) / len(genuine), 1.0)
-    model = QualityModel(char_lm, word_lm, None, markers=learned_markers(lm_part, spin))
+    model = QualityModel(char_lm, word_lm, None, markers=learned_markers(lm_part, spin),
+                         twins=twins)
     x = model.features(texts)
-    classifier = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    classifier = make_pipeline(StandardScaler(), LogisticRegression(C=PARAGRAPH_C, max_iter=2000))
     classifier.fit(x, y, logisticregression__sample_weight=weight)
     model.classifier = classifier
 
@@ -202,6 +257,7 @@ def build(
         "seed": seed,
         "train_paragraphs": {"lm": len(lm_part), "genuine": len(genuine), "low_quality": len(bad)},
         "validation_paragraphs": len(validation),
+        "swap_classifier_words": swap_words,
         "threshold_rule": f"{TARGET_FPR:.1%} quantile of validation genuine scores",
         "train_seconds": round(time.time() - start, 1),
         "data_sha256": hashlib.sha256("\n".join(raw).encode()).hexdigest(),

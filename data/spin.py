@@ -106,23 +106,34 @@ def _s2t():
     return opencc.OpenCC("s2t")
 
 
-def spin(text: str, table: dict[str, str], rate: float, rng: random.Random,
-         traditional: bool = False) -> tuple[str, int, int]:
-    """``(spun text, words replaced, words)``: ``rate`` is the share of the paragraph's words
-    to replace (rounded, at least one); they are drawn at random among the words the table
-    knows (all of them if there are fewer). ``text`` is simplified Chinese; ``traditional``
-    converts the result with OpenCC s2t."""
+def spin_spans(text: str, table: dict[str, str], rate: float,
+               rng: random.Random) -> tuple[str, list[tuple[int, int]], int]:
+    """``(spun text, [(start, end) of every replacement in it], words)``: :func:`spin` on
+    simplified text, telling where the swapped words are (the per-word training labels)."""
     words = list(rjieba.cut(text))
     n_words = sum(1 for w in words if not w.isspace())
     known = [i for i, w in enumerate(words) if w in table]
     chosen = rng.sample(known, min(len(known), max(1, round(rate * n_words)))) if known else []
     for i in chosen:
         words[i] = table[words[i]]
-    swaps = len(chosen)
-    out = "".join(words)
+    chosen_set, spans, at = set(chosen), [], 0
+    for i, w in enumerate(words):
+        if i in chosen_set:
+            spans.append((at, at + len(w)))
+        at += len(w)
+    return "".join(words), spans, n_words
+
+
+def spin(text: str, table: dict[str, str], rate: float, rng: random.Random,
+         traditional: bool = False) -> tuple[str, int, int]:
+    """``(spun text, words replaced, words)``: ``rate`` is the share of the paragraph's words
+    to replace (rounded, at least one); they are drawn at random among the words the table
+    knows (all of them if there are fewer). ``text`` is simplified Chinese; ``traditional``
+    converts the result with OpenCC s2t."""
+    out, spans, n_words = spin_spans(text, table, rate, rng)
     if traditional:
         out = _s2t().convert(out)
-    return out, swaps, n_words
+    return out, len(spans), n_words
 
 
 def candidates(text: str, table: dict[str, str]) -> int:

@@ -91,6 +91,31 @@ def test_spinner_is_deterministic():
     assert spin.word_salad(text, rng) == spin.word_salad(text, random.Random(3))
 
 
+def test_spin_spans_mark_the_replaced_words():
+    table = spin.load_table("train")
+    text = "国家发展改革委发布通知，进一步提升医疗服务水平，建设区域医疗中心。"
+    spun, spans, _ = spin.spin_spans(text, table, 0.3, random.Random(7))
+    assert (spun, len(spans)) == spin.spin(text, table, 0.3, random.Random(7))[:2]
+    targets = set(table.values())
+    assert spans and all(spun[a:b] in targets for a, b in spans)
+
+
+def test_a_swapped_word_looks_more_like_a_swap_than_the_genuine_one(model):
+    """国家→国度 (seed 004): the ill-fitting twin of a common word. (Not every pair: 资源→资本
+    barely moves and 医院→病院 goes the wrong way; see the limits in docs/quality.md.)"""
+    from classifier.quality import tokenize
+
+    pairs = [("国家卫生健康委员会发布数据。", "国家", "国度")]
+    for text, genuine, swapped in pairs:
+        paragraphs = [text, text.replace(genuine, swapped)]
+        tokens = tokenize(paragraphs)[0]
+        x, _ = model.twins.token_features(tokens, model.word_lm)
+        logit = model.twins.swap_logit(x)
+        flat = [w for t in tokens for w in t]
+        assert genuine in flat and swapped in flat
+        assert logit[flat.index(swapped)] > logit[flat.index(genuine)] + 1.0
+
+
 def test_tables_are_disjoint():
     train, heldout = spin.load_table("train"), spin.load_table("heldout")
     assert len(train) > 1000 and len(heldout) > 1000
@@ -170,8 +195,8 @@ def _heldout_auc(model, rate: float, n: int = 300) -> float:
 
 @pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="needs ../shared/data")
 def test_heldout_spun_text_scores_lower(model):
-    """What the model achieves today on the disjoint table: better than chance."""
-    assert _heldout_auc(model, 0.2) > 0.55
+    """What the model achieves today on the disjoint table (0.72 on all Sogou paragraphs)."""
+    assert _heldout_auc(model, 0.2) > 0.68
 
 
 @pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="needs ../shared/data")
