@@ -14,7 +14,7 @@ import pstats
 from pathlib import Path
 
 from classifier import bundled_model_path, load_model
-from classifier.io import dumps, read_inputs
+from classifier.io import read_inputs
 from classifier.stream import StreamOptions, process
 
 from . import corpus
@@ -25,9 +25,9 @@ def annotate(path: Path, model: Path) -> None:
     """What ``spamfilter annotate -j 1 PATH -o /dev/null`` does, model load included."""
     classifier = load_model(model)
     with open(os.devnull, "wb") as out:
-        for _, record, _ in process(read_inputs([str(path)], "text"), classifier,
-                                    StreamOptions(), model):
-            out.write(dumps(record))
+        for routed in process(read_inputs([str(path)], "text"), classifier, StreamOptions(),
+                              model):
+            out.write(routed.line)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from . import bundled_model_path, cached_model
 from .config import Config
-from .io import dumps, open_output, read_inputs
+from .io import open_output, read_inputs
 from .model import ModelError
 from .stream import MODES, REJECT, StreamOptions, process
 
@@ -162,19 +162,19 @@ def _write(routed, output: str, rejects_path: str | None, args, counts: Counter)
     out = open_output(output)
     rejects = open_output(rejects_path) if rejects_path else None
     try:
-        for destination, record, source in routed:
+        for outcome in routed:
+            source = outcome.source
             counts["read"] += 1
             if source.error:
                 counts["errors"] += 1
                 print(f"spamfilter: {source.source}:{source.line}: {source.error}: "
                       f"{source.message}", file=sys.stderr)
-            elif destination == REJECT:
+            elif outcome.destination == REJECT:
                 counts["dropped"] += 1
             else:
                 counts["kept"] += 1
-                if args.mode == "clean" and record[args.field] != source.text:
-                    counts["cleaned"] += 1
-            (rejects if destination == REJECT else out).write(dumps(record))
+                counts["cleaned"] += outcome.cleaned
+            (rejects if outcome.destination == REJECT else out).write(outcome.line)
     finally:
         if rejects:
             rejects.close()

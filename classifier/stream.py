@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 
 from .config import Config
-from .io import InputRecord
+from .io import InputRecord, dumps
 from .results import DocumentResult
 from .scoring import Classifier
 from .spans import remove_spans
@@ -49,6 +49,17 @@ class StreamOptions:
     min_quality: float = 0.0  # clean: drop paragraphs under it; filter: drop documents under it
     max_chars: int = 1_000_000
     doc_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What became of one input record: where it goes, its output line, and where it came from
+    (the input record without its fields and text: workers send back only what is written)."""
+
+    destination: str
+    line: bytes
+    source: InputRecord
+    cleaned: bool  # clean mode changed its text
 
 
 def error_record(record: InputRecord) -> dict:
@@ -98,8 +109,8 @@ def route(record: InputRecord, result: DocumentResult, options: StreamOptions) -
 
 def process_batch(
     batch: list[InputRecord], classifier: Classifier, options: StreamOptions
-) -> list[tuple[str, dict, InputRecord]]:
-    """Score a batch; every record comes back once, in order, as (destination, output, input)."""
+) -> list[Routed]:
+    """Score a batch; every record comes back once, in order."""
     batch = [_guard(record, options.max_chars) for record in batch]
     try:
         with _budget(options.doc_timeout * len(batch)):
@@ -110,14 +121,20 @@ def process_batch(
                     for routed in process_batch([record], classifier, options)]
         timed_out = replace(batch[0], text=None, error="timeout",
                             message=f"not scored within --doc-timeout {options.doc_timeout} s")
-        return [(OUT, error_record(timed_out), timed_out)]
+        return [_routed(OUT, error_record(timed_out), timed_out, False)]
     routed = []
     for record in batch:
         if record.error is None:
-            routed.append((*route(record, next(results), options), record))
+            destination, output = route(record, next(results), options)
+            cleaned = options.mode == "clean" and output[options.text_field] != record.text
+            routed.append(_routed(destination, output, record, cleaned))
         else:
-            routed.append((OUT, error_record(record), record))
+            routed.append(_routed(OUT, error_record(record), record, False))
     return routed
+
+
+def _routed(destination: str, output: dict, record: InputRecord, cleaned: bool) -> Routed:
+    return Routed(destination, dumps(output), replace(record, fields={}, text=None), cleaned)
 
 
 class _OverBudget(BaseException):
@@ -167,7 +184,7 @@ def _start_worker(model_path: Path, config: Config, options: StreamOptions) -> N
     _worker = (Classifier.from_path(model_path, config), options)
 
 
-def _work(batch: list[InputRecord]) -> list[tuple[str, dict, InputRecord]]:
+def _work(batch: list[InputRecord]) -> list[Routed]:
     return process_batch(batch, *_worker)
 
 
@@ -178,7 +195,7 @@ def process(
     model_path: Path,
     batch_size: int = 64,
     jobs: int = 1,
-) -> Iterator[tuple[str, dict, InputRecord]]:
+) -> Iterator[Routed]:
     """Routed records in input order, scored in ``jobs`` processes (each loads the model once)."""
     if jobs <= 1:
         for batch in batches(records, batch_size):
