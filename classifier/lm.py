@@ -16,14 +16,14 @@ _SHIFT = np.uint64(21)  # code points fit in 21 bits
 
 class KeyIndex:
     """Where each query stands in an array of unique ``uint64`` keys (-1: absent), by linear
-    probing in a table at most half full, every probe round vectorised over all queries."""
+    probing in a table at most half full, every probe round vectorised over all queries. The
+    index holds positions only; ``find`` is given the keys it was built from."""
 
     def __init__(self, keys: np.ndarray):
-        self.keys = keys
         bits = max(4, (2 * len(keys)).bit_length())
         self.shift = np.uint64(64 - bits)
         self.mask = np.uint64((1 << bits) - 1)
-        self.slots = np.full(1 << bits, -1, dtype=np.int32)
+        self.slots = np.full(1 << bits, -1, dtype=np.int64)
         pending = np.arange(len(keys))
         position = self._home(keys)
         while pending.size:
@@ -36,16 +36,16 @@ class KeyIndex:
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         """Fibonacci hashing: the top bits of the key times 2^64 / golden ratio."""
-        return (keys * np.uint64(0x9E3779B97F4A7C15)) >> self.shift
+        return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> self.shift
 
-    def find(self, queries: np.ndarray) -> np.ndarray:
+    def find(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
         found = np.full(len(queries), -1, dtype=np.int64)
         todo = np.arange(len(queries))
         position = self._home(queries)
         while todo.size:
-            slot = self.slots[position].astype(np.int64)
+            slot = self.slots[position]
             occupied = slot >= 0
-            match = occupied & (self.keys[np.maximum(slot, 0)] == queries[todo])
+            match = occupied & (keys[np.maximum(slot, 0)] == queries[todo])
             found[todo[match]] = slot[match]
             probe_on = occupied & ~match
             todo, position = todo[probe_on], (position[probe_on] + 1) & self.mask
@@ -91,7 +91,7 @@ class CharBigramLM:
         self._index = KeyIndex(self.bigrams_)
 
     def _bigram_count(self, keys: np.ndarray) -> np.ndarray:
-        at = self._index.find(keys)
+        at = self._index.find(keys, self.bigrams_)
         return np.where(at >= 0, self.bigram_counts_[at], 0.0)
 
     def surprise(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ import joblib
 import numpy as np
 import rjieba
 
+from .lm import KeyIndex
 from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .text import normalize
 
@@ -63,53 +64,13 @@ def _marked_codes(paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, codes != _START
 
 
-class _HashIndex:
-    """Open addressing over a sorted key table: slot → position in the table. One random
-    access per probe instead of a binary search's twenty; built on first use, never saved."""
-
-    def __init__(self, table: np.ndarray):
-        bits = max(4, int(np.ceil(np.log2(2 * len(table)))))
-        self.mask = np.uint64((1 << bits) - 1)
-        self.shift = np.uint64(64 - bits)
-        self.slots = np.full(1 << bits, -1, dtype=np.int64)
-        self.table = weakref.ref(table)
-        pending = np.arange(len(table))
-        slot = self._slot(table)
-        while len(pending):
-            wanted = slot[pending]
-            free = np.flatnonzero(self.slots[wanted] == -1)
-            taken, first = np.unique(wanted[free], return_index=True)
-            self.slots[taken] = pending[free[first]]
-            placed = np.zeros(len(pending), dtype=bool)
-            placed[free[first]] = True
-            pending = pending[~placed]
-            slot[pending] = (slot[pending] + np.uint64(1)) & self.mask
-
-    def _slot(self, keys: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            return (keys.astype(np.uint64) * _MIX) >> self.shift
-
-    def find(self, keys: np.ndarray, table: np.ndarray) -> np.ndarray:
-        """Position of each key in ``table`` (-1 where absent)."""
-        out = np.full(len(keys), -1, dtype=np.int64)
-        slot = self._slot(keys)
-        pending = np.arange(len(keys))
-        while len(pending):
-            at = self.slots[slot[pending]]
-            hit = (at >= 0) & (table[at] == keys[pending])
-            out[pending[hit]] = at[hit]
-            pending = pending[~hit & (at >= 0)]
-            slot[pending] = (slot[pending] + np.uint64(1)) & self.mask
-        return out
+_INDEXES: dict[int, KeyIndex] = {}  # a cache of derived data, keyed by the table's id
 
 
-_INDEXES: dict[int, _HashIndex] = {}  # a cache of derived data, keyed by the table's id
-
-
-def _index_of(table: np.ndarray) -> _HashIndex:
+def _index_of(table: np.ndarray) -> KeyIndex:
     index = _INDEXES.get(id(table))
-    if index is None or index.table() is not table:
-        index = _INDEXES[id(table)] = _HashIndex(table)
+    if index is None:  # the entry leaves with its table, so an id is never reused stale
+        index = _INDEXES[id(table)] = KeyIndex(table)
         weakref.finalize(table, _INDEXES.pop, id(table), None)
     return index
 
