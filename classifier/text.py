@@ -31,11 +31,13 @@ def _fold_table() -> np.ndarray:
     table[0x3000] = ord(" ")
     table[ord("A") : ord("Z") + 1] += 32
     table[ord("Ａ") : ord("Ｚ") + 1] = np.arange(ord("a"), ord("z") + 1)
+    table[0xD800:0xE000] = 0xFFFD  # a lone surrogate (Python's json lets them in) → U+FFFD
     return table
 
 
 def normalize(text: str) -> str:
-    """Fold traditional to simplified, full-width to half-width and Latin to lower case.
+    """Fold traditional to simplified, full-width to half-width and Latin to lower case
+    (and lone surrogates, which no encoder or tokenizer takes, to U+FFFD).
 
     >>> normalize("國度衛生ＡＢＣ")
     '国度卫生abc'
@@ -43,7 +45,7 @@ def normalize(text: str) -> str:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
     in_table = codes < 0x10000
     codes[in_table] = _fold_table()[codes[in_table]]
-    return codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return codes.tobytes().decode("utf-32-le")
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:

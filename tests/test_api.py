@@ -1,5 +1,7 @@
 """The importable API: types, offsets, batching, empty input, cleaning."""
 
+import json
+
 import pytest
 
 from classifier import DocumentResult, predict
@@ -55,3 +57,14 @@ def test_traditional_and_simplified_score_alike():
     simplified = opencc.OpenCC("t2s").convert(TEXTS["003"])
     a, b = predict(TEXTS["003"]), predict(simplified)
     assert [p.label for p in a.paragraphs] == [p.label for p in b.paragraphs]
+
+
+def test_lone_surrogates_are_scored_not_fatal():
+    """Python's json module lets lone surrogates into strings; they score as U+FFFD would and
+    the original text, offsets included, comes back untouched."""
+    text = json.loads('"\\u65b0\\u95fb\\ud800\\u6b63\\u6587\\n\\udfff"')
+    doc = predict(text)
+    replaced = predict(text.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd"))
+    assert doc.text == text
+    assert [(p.start, p.end, p.label) for p in doc.paragraphs] == [
+        (p.start, p.end, p.label) for p in replaced.paragraphs]
