@@ -11,7 +11,7 @@ from .config import Config
 from .model import LABELS, Scores, SpamModel, load_spam_model
 from .quality import QualityModel, load_quality_model
 from .results import DocumentResult, ParagraphResult, Span
-from .spans import remove_spans
+from .spans import INJECTION_REASONS, remove_spans
 from .text import split_paragraphs
 
 QUALITY_MODEL = "quality.joblib"
@@ -98,7 +98,8 @@ class Classifier:
     def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
         """Spans inside each spam paragraph, relative to the paragraph, keyed by row."""
         tagger = self.model.first_stage_.tagger_
-        return {row: tagger.locate(scores.char_scores[row])
+        return {row: tagger.locate(scores.char_scores[row],
+                                   injection=scores.reasons[row] in INJECTION_REASONS)
                 for row in np.flatnonzero(labels == "spam").tolist()}
 
     @staticmethod
