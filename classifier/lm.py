@@ -23,7 +23,7 @@ class KeyIndex:
         bits = max(4, (2 * len(keys)).bit_length())
         self.shift = np.uint64(64 - bits)
         self.mask = np.uint64((1 << bits) - 1)
-        self.slots = np.full(1 << bits, -1, dtype=np.int64)
+        self.slots = np.full(1 << bits, -1, dtype=np.int32)
         pending = np.arange(len(keys))
         position = self._home(keys)
         while pending.size:
@@ -39,6 +39,7 @@ class KeyIndex:
         return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> self.shift
 
     def find(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Position of each query in ``keys`` (the array the index was built from), or -1."""
         found = np.full(len(queries), -1, dtype=np.int64)
         todo = np.arange(len(queries))
         position = self._home(queries)
