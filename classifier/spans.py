@@ -67,6 +67,7 @@ def _blank_after_removal(text: str, line_start: int, line_end: int, removed: lis
 
 SPAN_FEATURES = 2**20
 INJECTION_MARGIN = 2.0  # log-odds below an injected paragraph's strongest character
+INJECTION_EDGE = 1  # characters added on each side of an injected run
 INJECTION_REASONS = ("injected_keywords", "spliced_text")
 
 
@@ -146,7 +147,9 @@ class SpanTagger:
         ``injection``: the paragraph is text with something injected (its reason says so), so
         the characters that stand out from the rest count too, those within
         ``INJECTION_MARGIN`` of its strongest: the tagger ranks characters within a paragraph
-        better than it calibrates them across sources it has not seen."""
+        better than it calibrates them across sources it has not seen. Its runs are widened by
+        ``INJECTION_EDGE`` characters on each side, which the smoothing window blurs into the
+        genuine text next to them."""
         length = len(scores)
         hot = scores > 0
         if injection and length:
@@ -161,6 +164,9 @@ class SpanTagger:
         kept = [(s, e) for s, e in closed if e - s >= self.min_length]
         if not kept or sum(e - s for s, e in kept) >= self.whole_share * length:
             return [(0, length)]
+        if injection:
+            return merge([(max(s - INJECTION_EDGE, 0), min(e + INJECTION_EDGE, length))
+                          for s, e in kept])
         return kept
 
 

@@ -94,12 +94,13 @@ def test_novel_chapters_on_a_novel_site_are_not_cut_to_pieces(bundled):
 
 def test_an_injection_is_located_by_how_it_stands_out_from_its_paragraph(bundled):
     """No character clears 0, so a list-like spam paragraph is taken whole; a paragraph whose
-    reason is an injection keeps its genuine text and loses the characters near its peak."""
+    reason is an injection keeps its genuine text and loses the characters near its peak, one
+    more on each side."""
     tagger = bundled.model.first_stage_.tagger_
     scores = np.full(40, -6.0)
     scores[10:14] = -1.5  # four characters stand out, none above 0
     scores[30] = -3.0  # a lone character below the margin stays
     assert tagger.locate(scores) == [(0, 40)]
-    assert tagger.locate(scores, injection=True) == [(10, 14)]
+    assert tagger.locate(scores, injection=True) == [(9, 15)]  # widened by the smoothing
     scores[:] = -1.0  # nothing stands out: the whole paragraph, as before
     assert tagger.locate(scores, injection=True) == [(0, 40)]
