@@ -52,12 +52,24 @@ def _prf(truth: np.ndarray, guess: np.ndarray) -> dict:
             "chars": int(truth.sum())}
 
 
+def _labeled_spans_hit(doc: LabeledDocument, removed: np.ndarray) -> list[float]:
+    """The share of each labeled injected span (inside a part-genuine paragraph) removed."""
+    shares, cursor = [], 0
+    for paragraph, spans in zip(doc.paragraphs, doc.spans):
+        shares += [float(removed[cursor + s : cursor + e].mean()) for s, e in spans]
+        cursor += len(paragraph) + 1
+    return shares
+
+
 def span_report(classifier: Classifier, documents: list[LabeledDocument]) -> dict:
-    """Character precision/recall/F1 of injected spans, genuine characters removed, and how
-    many spam-free documents come out untouched."""
+    """Character precision/recall/F1 of injected spans, how many labeled spans are removed
+    whole, in part or not at all, genuine characters removed, and how many spam-free
+    documents come out untouched."""
     results = classifier.predict_batch(["\n".join(d.paragraphs) for d in documents])
     masks = [_masks(d, [s for p in r.paragraphs for s in p.spans])
              for d, r in zip(documents, results)]
+    hits = np.array([h for d, m in zip(documents, masks)
+                     for h in _labeled_spans_hit(d, m["removed"])])
     joined = {k: np.concatenate([m[k] for m in masks]) for k in masks[0]}
     clean_docs = [m for m in masks if not m["injected"].any()]
     mixed = joined["mixed"]
@@ -66,6 +78,9 @@ def span_report(classifier: Classifier, documents: list[LabeledDocument]) -> dic
         "all_spam_chars": _prf(joined["injected"], joined["removed"]),
         "injected_spans_in_mixed_paragraphs": _prf(joined["injected"] & mixed,
                                                     joined["removed"] & mixed),
+        "labeled_spans": {"total": len(hits), "removed_whole": int((hits == 1).sum()),
+                          "removed_in_part": int(((hits > 0) & (hits < 1)).sum()),
+                          "missed": int((hits == 0).sum())},
         "genuine_chars_removed": round(
             float((joined["genuine"] & joined["removed"]).sum() / max(joined["genuine"].sum(), 1)),
             4),
