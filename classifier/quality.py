@@ -37,6 +37,7 @@ import joblib
 import numpy as np
 import rjieba
 
+from .features import _PRIME, _mix
 from .lm import KeyIndex
 from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .text import normalize
@@ -46,8 +47,6 @@ REBUILD = "python -m classifier.quality_train"
 _START, _END = 0x02, 0x03
 _B = np.uint64(21)  # code points fit in 21 bits
 _B2 = np.uint64(42)
-_PRIME = np.uint64(0x100000001B3)
-_MIX = np.uint64(0x9E3779B97F4A7C15)
 _MAX_WORD = 32
 _LIBRARIES = ("scikit-learn", "numpy", "rjieba", "opencc")
 
@@ -158,13 +157,6 @@ class CharTrigramLM:
         idx = np.flatnonzero(predicted & (codes != _END))
         p1, p2, p3 = self.prob(codes[idx - 2], codes[idx - 1], codes[idx])
         return -np.log(p1), -np.log(p2), -np.log(p3)
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    h ^= h >> np.uint64(31)
-    h *= _MIX
-    h ^= h >> np.uint64(29)
-    return h
 
 
 def word_hashes(tokens: list[str]) -> np.ndarray:
