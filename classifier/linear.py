@@ -69,6 +69,8 @@ class StandardLogistic:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         z = ((x - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_
+        if z.shape[1] == 1:  # two classes: one column of log-odds for the second
+            z = np.hstack([np.zeros_like(z), z])
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import re
 import weakref
+from itertools import compress
 from pathlib import Path
 
 import joblib
 import numpy as np
 import rjieba
 
-from .features import _PRIME, _mix
+from .features import _IS_SPACE, _PRIME, _mix
 from .lm import KeyIndex
 from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .text import normalize
@@ -107,9 +108,17 @@ class _Level:
         self.totals = totals.astype(np.float32)
         self.backoff = (1.0 - kept_mass / totals).astype(np.float32)
 
-    def prob(self, context: np.ndarray, key: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    def evidence(self, context: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(count of each key, total and backoff weight of its context)."""
         (count,) = _lookup(key, self.keys, self.counts)
-        total, backoff = _lookup(context, self.contexts, self.totals, self.backoff)
+        return (count, *_lookup(context, self.contexts, self.totals, self.backoff))
+
+    def prob(self, context: np.ndarray, key: np.ndarray, lower: np.ndarray) -> np.ndarray:
+        return self.combine(*self.evidence(context, key), lower)
+
+    def combine(self, count: np.ndarray, total: np.ndarray, backoff: np.ndarray,
+                lower: np.ndarray) -> np.ndarray:
+        """The interpolated probability from ``evidence`` and the lower order's."""
         seen = total > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             own = np.where(seen, np.maximum(count - self.discount, 0) / np.where(seen, total, 1),
@@ -163,31 +172,76 @@ def word_hashes(tokens: list[str]) -> np.ndarray:
     """A deterministic 64-bit hash of each word (of its first 32 code points)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
-    flat = [w[:_MAX_WORD] if len(w) > _MAX_WORD else w for w in tokens]
-    lengths = np.fromiter((len(w) for w in flat), dtype=np.int64, count=len(flat))
-    codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return _hash_words(codes, lengths)
+
+
+def _hash_words(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``word_hashes`` of words given as their concatenated code points and lengths."""
     starts = np.cumsum(lengths) - lengths
     offset = np.arange(len(codes)) - np.repeat(starts, lengths)
-    powers = np.cumprod(np.full(_MAX_WORD, _PRIME, dtype=np.uint64))
+    powers = np.r_[np.cumprod(np.full(_MAX_WORD, _PRIME, dtype=np.uint64)),
+                   np.zeros(1, dtype=np.uint64)]  # characters past the cap add 0
     with np.errstate(over="ignore"):
-        return _mix(np.add.reduceat(codes * powers[offset], starts) + lengths.astype(np.uint64))
+        sums = np.add.reduceat(codes * powers[np.minimum(offset, _MAX_WORD)], starts)
+        return _mix(sums + np.minimum(lengths, _MAX_WORD).astype(np.uint64))
 
 
-def tokenize(paragraphs: list[str]) -> tuple[list[list[str]], np.ndarray]:
-    """jieba words of each paragraph (white space dropped) and their counts."""
-    tokens = [[w for w in rjieba.cut(p) if not w.isspace()] for p in paragraphs]
-    return tokens, np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+class Words:
+    """The jieba words of a batch of paragraphs (white space dropped), flat: ``flat`` the
+    words, ``counts`` how many each paragraph has, ``lengths``, ``codes`` (their code points,
+    concatenated) and ``hashes`` (see ``word_hashes``)."""
+
+    def __init__(self, flat: list[str], counts: np.ndarray):
+        self.flat = flat
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        self.codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
+        self.hashes = (_hash_words(self.codes.astype(np.uint64), self.lengths) if flat
+                       else np.zeros(0, dtype=np.uint64))
+
+    def by_paragraph(self) -> list[list[str]]:
+        """The words of each paragraph."""
+        ends = np.cumsum(self.counts)
+        return [self.flat[e - n : e] for n, e in zip(self.counts.tolist(), ends.tolist())]
+
+
+_NEWLINE = ord("\n")
+
+
+def tokenize(paragraphs: list[str]) -> Words:
+    """jieba words of each paragraph (rjieba), white space dropped. The batch is cut in one
+    call: jieba never joins across a line break and emits it on its own (``\\r\\n`` as one
+    token), so counting line breaks numbers the paragraphs, whose own breaks are counted too."""
+    tokens = rjieba.cut("\n".join(paragraphs))
+    if not tokens:
+        return Words([], np.zeros(len(paragraphs), dtype=np.int64))
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.cumsum(lengths) - lengths
+    first = codes[starts]
+    is_word = ~_IS_SPACE[np.minimum(first, len(_IS_SPACE) - 1).astype(np.int64)]
+    newlines = np.zeros(len(tokens), dtype=np.int64)
+    spaces = np.flatnonzero(~is_word)
+    newlines[spaces] = np.add.reduceat(codes == _NEWLINE, starts)[spaces]
+    line = np.cumsum(newlines) - newlines
+    own_breaks = np.fromiter((p.count("\n") for p in paragraphs), dtype=np.int64,
+                             count=len(paragraphs))
+    paragraph_of_line = np.repeat(np.arange(len(paragraphs)), own_breaks + 1)
+    rows = paragraph_of_line[line[is_word]]
+    return Words(list(compress(tokens, is_word)), np.bincount(rows, minlength=len(paragraphs)))
 
 
 _W_START = np.uint64(0x5354415254)  # "START"
 _W_END = np.uint64(0x454E44)  # "END"
 
 
-def _word_sequence(tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of ``<s> words </s>`` for every paragraph, and which positions are predicted."""
-    sizes = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    hashes = word_hashes([w for t in tokens for w in t])
-    n = len(hashes) + 2 * len(tokens)
+def _word_sequence(words: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashes of ``<s> words </s>`` for every paragraph, and which positions are paragraph
+    starts and ends."""
+    sizes = words.counts
+    n = len(words.hashes) + 2 * len(sizes)
     seq = np.empty(n, dtype=np.uint64)
     ends = np.cumsum(sizes + 2)
     starts = ends - sizes - 2
@@ -197,7 +251,7 @@ def _word_sequence(tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
     is_end[ends - 1] = True
     seq[is_start] = _W_START
     seq[is_end] = _W_END
-    seq[~(is_start | is_end)] = hashes
+    seq[~(is_start | is_end)] = words.hashes
     return seq, is_start, is_end
 
 
@@ -208,8 +262,8 @@ class WordBigramLM:
         self.discount = discount
         self.min_count = min_count
 
-    def fit(self, tokens: list[list[str]]) -> WordBigramLM:
-        seq, is_start, _ = _word_sequence(tokens)
+    def fit(self, words: Words) -> WordBigramLM:
+        seq, is_start, _ = _word_sequence(words)
         idx = np.flatnonzero(~is_start)
         v, w = seq[idx - 1], seq[idx]
         self.unigrams_, counts = np.unique(w, return_counts=True)
@@ -220,19 +274,18 @@ class WordBigramLM:
         self.bigram_ = _Level(v, keys, self.discount, self.min_count)
         return self
 
-    def surprise(self, tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def surprise(self, words: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per word (end marks left out): ``-log P(w)``, ``-log P(w | v)``, whether ``w`` was
         never seen, whether ``w`` and ``v`` are common but never seen together; flattened."""
-        seq, is_start, is_end = _word_sequence(tokens)
+        seq, is_start, is_end = _word_sequence(words)
         idx = np.flatnonzero(~is_start & ~is_end)
         v, w = seq[idx - 1], seq[idx]
         (count,) = _lookup(w, self.unigrams_, self.unigram_counts_)
         p1 = (count + 1.0) / (self.total_ + len(self.unigrams_) + 1.0)
         with np.errstate(over="ignore"):
             keys = _mix(v * _PRIME + w)
-        p2 = self.bigram_.prob(v, keys, p1)
-        (total,) = _lookup(v, self.bigram_.contexts, self.bigram_.totals)
-        (pair,) = _lookup(keys, self.bigram_.keys, self.bigram_.counts)
+        pair, total, backoff = self.bigram_.evidence(v, keys)
+        p2 = self.bigram_.combine(pair, total, backoff, p1)
         # a pair of two common words never seen together: the trace of a swapped word
         frequent_unseen = (total >= 20) & (count >= 20) & (pair == 0)
         return -np.log(p1), -np.log(p2), count == 0, frequent_unseen
@@ -265,7 +318,7 @@ class Lexicon:
     the frequent words that differ from it in one place (资源/资本, 由于/位于), the substitutes
     a spinner picks."""
 
-    def __init__(self, twins: int = 12, twin_min_freq: float = 1e-6,
+    def __init__(self, twins: int = 4, twin_min_freq: float = 1e-6,
                  lengths: tuple[int, ...] = (2, 3)):
         self.twins = twins
         self.twin_min_freq = twin_min_freq
@@ -341,15 +394,14 @@ class _Tokens:
     frequency and tag, and the hashes and tags of the neighbours (paragraph boundaries are
     start/end marks)."""
 
-    def __init__(self, tokens: list[list[str]], lexicon: Lexicon):
-        self.counts = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-        flat = [w for t in tokens for w in t]
-        n = len(flat)
+    def __init__(self, words: Words, lexicon: Lexicon):
+        self.counts = words.counts
+        n = len(words.flat)
         self.n = n
-        self.lengths = np.fromiter((len(w) for w in flat), dtype=np.int64, count=n)
-        self.codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
+        self.lengths = words.lengths
+        self.codes = words.codes
         self.first_code = np.cumsum(self.lengths) - self.lengths
-        self.hashes = word_hashes(flat)
+        self.hashes = words.hashes
         self.logfreq, tags, self.found = lexicon.lookup(self.hashes)
         if n:
             char_rows = np.repeat(np.arange(n), self.lengths)
@@ -425,9 +477,9 @@ class TwinModel:
         self.min_count = min_count
         self.coef_ = None
 
-    def fit(self, tokens: list[list[str]], word_lm: WordBigramLM) -> TwinModel:
-        """Count genuine text (``tokens``, the text ``word_lm`` was fitted on)."""
-        t = _Tokens(tokens, self.lexicon)
+    def fit(self, words: Words, word_lm: WordBigramLM) -> TwinModel:
+        """Count genuine text (``words``, the text ``word_lm`` was fitted on)."""
+        t = _Tokens(words, self.lexicon)
         nt = len(self.lexicon.tag_names)
         # what the twins' own scores need of the word model, looked up once per twin slot
         twin_hashes = self.lexicon.hashes[self.lexicon.twin_words]
@@ -463,20 +515,20 @@ class TwinModel:
         self.mean_, self.scale_ = np.asarray(mean), np.asarray(scale)
         self.coef_, self.intercept_, self.prior_ = np.asarray(coef), float(intercept), float(prior)
 
-    def _prob(self, hashes: np.ndarray, logfreq: np.ndarray, found: np.ndarray,
+    def _prob(self, count: np.ndarray, logfreq: np.ndarray, found: np.ndarray,
               word_lm: WordBigramLM) -> np.ndarray:
-        """P(word): the lexicon's frequency, else the language model's add-one estimate."""
-        (count,) = _lookup(hashes, word_lm.unigrams_, word_lm.unigram_counts_)
+        """P(word): the lexicon's frequency, else the language model's add-one estimate from
+        the word's ``count``."""
         lm = (count + 1.0) / (word_lm.total_ + len(word_lm.unigrams_) + 1.0)
         return np.where(found, np.exp(logfreq), lm)
 
-    def _parts(self, h, lf, tag, prev_h, next_h, p_next, prev_tag, next_tag, prev2_tag,
-               next2_tag, word_lm: WordBigramLM, p_word, left_total, right_total,
-               own) -> dict[str, np.ndarray]:
-        a, bigram = self.alpha, word_lm.bigram_
+    def _parts(self, h, lf, tag, p_next, prev_tag, next_tag, prev2_tag, next2_tag, p_word,
+               left, right, left_total, right_total, own) -> dict[str, np.ndarray]:
+        """Context scores of words ``h``; ``left``/``right``: counts of the word pairs they
+        form with their neighbours; ``*_total``: counts of the left context and of the word
+        as a context; ``own``: the word's count."""
+        a = self.alpha
         log_p = np.log(p_word)
-        (left,) = _lookup(_pair_keys(prev_h, h), bigram.keys, bigram.counts)
-        (right,) = _lookup(_pair_keys(h, next_h), bigram.keys, bigram.counts)
         (tw,) = _lookup(_pair_keys(prev_tag, h), self.tw_keys_, self.tw_counts_)
         (wt,) = _lookup(_pair_keys(h, next_tag), self.wt_keys_, self.wt_counts_)
         p_tag = self.tag_prob_[next_tag]
@@ -491,21 +543,37 @@ class TwinModel:
                    + tri[tag, next_tag, next2_tag]).astype(np.float64),
         }
 
-    def token_features(self, tokens: list[list[str]],
+    def _own_evidence(self, t: _Tokens, word_lm: WordBigramLM) -> dict[str, np.ndarray]:
+        """What the word model says of each word and its neighbours, each thing looked up
+        once: a word's right neighbour's values are the next word's own, shifted (the end mark
+        after a paragraph's last word, the start mark before its first)."""
+        bigram = word_lm.bigram_
+        marks = np.array([_W_START, _W_END], dtype=np.uint64)
+        (count,) = _lookup(np.r_[t.hashes, marks], word_lm.unigrams_, word_lm.unigram_counts_)
+        (total,) = _lookup(np.r_[t.hashes, marks], bigram.contexts, bigram.totals)
+        logfreq, _, found = self.lexicon.lookup(marks)
+        p_word = self._prob(count[: t.n], t.logfreq, t.found, word_lm)
+        p_end = self._prob(count[-1:], logfreq[1:], found[1:], word_lm)[0]
+        (left,) = _lookup(_pair_keys(t.prev_hash, t.hashes), bigram.keys, bigram.counts)
+        (last_right,) = _lookup(_pair_keys(t.hashes[t.last], t.next_hash[t.last]), bigram.keys,
+                                bigram.counts)
+        right = _shift(left, -1, t.last, 0.0)
+        right[t.last] = last_right
+        return {"count": count[: t.n], "p_word": p_word,
+                "p_next": _shift(p_word, -1, t.last, p_end), "left": left, "right": right,
+                "left_total": _shift(total[: t.n], 1, t.first, total[-2]),
+                "right_total": total[: t.n]}
+
+    def token_features(self, words: Words,
                        word_lm: WordBigramLM) -> tuple[np.ndarray, _Tokens]:
         """Per word of every paragraph, the ``TOKEN_FEATURES``; and the words as arrays."""
-        t = _Tokens(tokens, self.lexicon)
+        t = _Tokens(words, self.lexicon)
         lex = self.lexicon
-        p_word = self._prob(t.hashes, t.logfreq, t.found, word_lm)
-        lf_next, _, found_next = lex.lookup(t.next_hash)
-        p_next = self._prob(t.next_hash, lf_next, found_next, word_lm)
-        bigram = word_lm.bigram_
-        left_total, right_total = _lookup(np.r_[t.prev_hash, t.hashes], bigram.contexts,
-                                          bigram.totals)[0].reshape(2, -1)
-        (count,) = _lookup(t.hashes, word_lm.unigrams_, word_lm.unigram_counts_)
-        own = self._parts(t.hashes, t.logfreq, t.tags, t.prev_hash, t.next_hash, p_next,
-                          t.prev_tag, t.next_tag, t.prev2_tag, t.next2_tag, word_lm, p_word,
-                          left_total, right_total, count)
+        e = self._own_evidence(t, word_lm)
+        p_next, left_total = e["p_next"], e["left_total"]
+        own = self._parts(t.hashes, t.logfreq, t.tags, p_next, t.prev_tag, t.next_tag,
+                          t.prev2_tag, t.next2_tag, e["p_word"], e["left"], e["right"],
+                          left_total, e["right_total"], e["count"])
         eligible = np.flatnonzero(t.cjk & np.isin(t.lengths, lex.lengths))
         tok, slot = lex.candidates(t.lengths, t.first_code, t.codes, eligible)
         idx = lex.twin_words[slot]
@@ -513,10 +581,13 @@ class TwinModel:
         keep = h != t.hashes[tok]
         tok, slot, idx, h = tok[keep], slot[keep], idx[keep], h[keep]
         lf = lex.logfreq[idx].astype(np.float64)
-        twin = self._parts(h, lf, lex.tags[idx].astype(np.int64), t.prev_hash[tok],
-                           t.next_hash[tok], p_next[tok], t.prev_tag[tok], t.next_tag[tok],
-                           t.prev2_tag[tok], t.next2_tag[tok], word_lm, np.exp(lf),
-                           left_total[tok], self.twin_totals_[slot], self.twin_counts_[slot])
+        bigram = word_lm.bigram_
+        (left,) = _lookup(_pair_keys(t.prev_hash[tok], h), bigram.keys, bigram.counts)
+        (right,) = _lookup(_pair_keys(h, t.next_hash[tok]), bigram.keys, bigram.counts)
+        twin = self._parts(h, lf, lex.tags[idx].astype(np.int64), p_next[tok], t.prev_tag[tok],
+                           t.next_tag[tok], t.prev2_tag[tok], t.next2_tag[tok], np.exp(lf),
+                           left, right, left_total[tok], self.twin_totals_[slot],
+                           self.twin_counts_[slot])
         has = np.zeros(t.n, dtype=bool)
         has[tok] = True
         starts = np.flatnonzero(np.r_[True, tok[1:] != tok[:-1]]) if len(tok) else tok
@@ -541,17 +612,17 @@ class TwinModel:
         """Log-odds that each word (a row of ``token_features``) is a swap."""
         return ((x - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
 
-    def paragraph_features(self, tokens: list[list[str]], word_lm: WordBigramLM) -> np.ndarray:
+    def paragraph_features(self, words: Words, word_lm: WordBigramLM) -> np.ndarray:
         """Per paragraph, the ``TWIN_FEATURES``."""
-        x, t = self.token_features(tokens, word_lm)
+        x, t = self.token_features(words, word_lm)
         n_par = len(t.counts)
         rows = np.repeat(np.arange(n_par), t.counts)
-        words = np.maximum(t.counts, 1).astype(np.float64)
+        sizes = np.maximum(t.counts, 1).astype(np.float64)
         cjk = np.maximum(np.bincount(rows, t.cjk.astype(np.float64), n_par), 1)
         col = {name: x[:, i] for i, name in enumerate(TOKEN_FEATURES)}
 
         def mean(values):
-            return np.bincount(rows, values, n_par) / words
+            return np.bincount(rows, values, n_par) / sizes
 
         def cjk_share(mask):
             return np.bincount(rows, (mask & t.cjk).astype(np.float64), n_par) / cjk
@@ -567,7 +638,7 @@ class TwinModel:
         ratio = np.exp(np.clip(logit - self.prior_, -30, 30))
         mil = np.bincount(rows, np.log1p(SWAP_PRIOR * (ratio - 1)), n_par)
         prob = 1 / (1 + np.exp(-np.clip(logit, -30, 30)))
-        columns += [mil / words, mil, mean(prob), mean((prob > 0.5).astype(np.float64))]
+        columns += [mil / sizes, mil, mean(prob), mean((prob > 0.5).astype(np.float64))]
         return np.column_stack(columns)
 
 
@@ -615,8 +686,9 @@ def quality_features(paragraphs: list[str], char_lm: CharTrigramLM,
     s1, s2, s3 = char_lm.surprise(paragraphs)
     codes = np.frombuffer("".join(paragraphs).encode("utf-32-le"), dtype=np.uint32)
     cjk = ((codes >= 0x4E00) & (codes < 0xA000)) | ((codes >= 0x3400) & (codes < 0x4DC0))
-    tokens, counts = tokenize(paragraphs)
-    w1, w2, oov, unseen = word_lm.surprise(tokens)
+    words = tokenize(paragraphs)
+    counts = words.counts
+    w1, w2, oov, unseen = word_lm.surprise(words)
     word_rows = np.repeat(np.arange(len(paragraphs)), counts)
     columns = [
         _per_row(s3, rows, lengths),
@@ -636,7 +708,7 @@ def quality_features(paragraphs: list[str], char_lm: CharTrigramLM,
         spin_markers(paragraphs, markers),
     ]
     if twins is not None:
-        columns += list(twins.paragraph_features(tokens, word_lm).T)
+        columns += list(twins.paragraph_features(words, word_lm).T)
     return np.column_stack(columns)
 
 

@@ -35,9 +35,9 @@ import numpy as np
 import rjieba
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .linear import StandardLogistic
 from .quality import (
     CharTrigramLM,
     Lexicon,
@@ -187,8 +187,8 @@ def fit_swap_classifier(twins: TwinModel, word_lm: WordBigramLM, genuine: list[s
             if spans:
                 spun.append(text)
                 labels += swapped_words(text, spans)
-    x_genuine, _ = twins.token_features(tokenize(genuine)[0], word_lm)
-    x_spun, _ = twins.token_features(tokenize(spun)[0], word_lm)
+    x_genuine, _ = twins.token_features(tokenize(genuine), word_lm)
+    x_spun, _ = twins.token_features(tokenize(spun), word_lm)
     x = np.r_[x_genuine, x_spun]
     y = np.r_[np.zeros(len(x_genuine)), np.asarray(labels, dtype=np.float64)]
     scaler = StandardScaler().fit(x)
@@ -221,9 +221,9 @@ def build(
         lm_part += [normalize(p) for p in fiction_paragraphs(shared)]
     held = [raw[i] for i in range(0, len(raw), 8) if len(raw[i]) >= MIN_CHARS]
     char_lm = CharTrigramLM().fit(lm_part)
-    lm_tokens = tokenize(lm_part)[0]
-    word_lm = WordBigramLM().fit(lm_tokens)
-    twins = TwinModel(Lexicon().fit()).fit(lm_tokens, word_lm)
+    lm_words = tokenize(lm_part)
+    word_lm = WordBigramLM().fit(lm_words)
+    twins = TwinModel(Lexicon().fit()).fit(lm_words, word_lm)
 
     validation = held[::4]
     train = [p for i, p in enumerate(held) if i % 4]
@@ -247,9 +247,7 @@ def build(
     model = QualityModel(char_lm, word_lm, None, markers=learned_markers(lm_part, spin),
                          twins=twins)
     x = model.features(texts)
-    classifier = make_pipeline(StandardScaler(), LogisticRegression(C=PARAGRAPH_C, max_iter=2000))
-    classifier.fit(x, y, logisticregression__sample_weight=weight)
-    model.classifier = classifier
+    model.classifier = StandardLogistic(PARAGRAPH_C).fit(x, y, weight)
 
     val_scores = model.score(validation)
     model.threshold = float(np.quantile(val_scores, TARGET_FPR))

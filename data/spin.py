@@ -173,7 +173,7 @@ def main() -> None:
     from classifier.text import normalize
 
     counts: Counter = Counter()
-    for words in tokenize([normalize(p) for p in genuine_paragraphs()])[0]:
+    for words in tokenize([normalize(p) for p in genuine_paragraphs()]).by_paragraph():
         counts.update(words)
     write_generated_tables(dict(counts))
     for name in ("train", "heldout"):

@@ -17,7 +17,9 @@ from classifier.quality import (
     CharTrigramLM,
     WordBigramLM,
     _mix,
+    Words,
     load_quality_model,
+    tokenize,
     word_hashes,
 )
 from classifier.text import normalize
@@ -67,7 +69,7 @@ def test_bundled_char_lm_is_normalised(model):
 
 def test_word_lm_is_normalised():
     tokens = [["国家", "发展", "改革委", "发布", "通知"], ["国家", "卫生", "发布", "数据"]]
-    lm = WordBigramLM().fit(tokens)
+    lm = WordBigramLM().fit(Words([w for t in tokens for w in t], [len(t) for t in tokens]))
     for previous in ("国家", "发布", "没见过"):
         (v,) = word_hashes([previous])
         w = np.r_[lm.unigrams_, np.uint64(12345)]  # every word seen, plus one unseen
@@ -77,6 +79,22 @@ def test_word_lm_is_normalised():
             keys = _mix(np.full(len(w), v) * _PRIME + w)
         p2 = lm.bigram_.prob(np.full(len(w), v), keys, p1)
         assert p2.sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_batch_tokenize_cuts_each_paragraph_as_jieba_does_alone():
+    """One rjieba call per batch must give every paragraph the words (and hashes) a call of
+    its own gives: blank paragraphs, CR/LF and line breaks inside a paragraph included."""
+    import rjieba
+
+    paragraphs = ["国家卫生健康委员会发布数据。", "", "  ", "第一行\r", "一行\n两行\r\n三行",
+                  "\n", "中华人民共和国 GDP 增长6.5%", "\u3000\u3000据新华社报道", "x" * 40]
+    words = tokenize(paragraphs)
+    expected = [[w for w in rjieba.cut(p) if not w.isspace()] for p in paragraphs]
+    assert words.by_paragraph() == expected
+    assert words.counts.tolist() == [len(t) for t in expected]
+    flat = [w for t in expected for w in t]
+    assert words.hashes.tolist() == word_hashes(flat).tolist()
+    assert tokenize([]).flat == [] and tokenize(["", ""]).counts.tolist() == [0, 0]
 
 
 def test_spinner_is_deterministic():
@@ -108,10 +126,10 @@ def test_a_swapped_word_looks_more_like_a_swap_than_the_genuine_one(model):
     pairs = [("国家卫生健康委员会发布数据。", "国家", "国度")]
     for text, genuine, swapped in pairs:
         paragraphs = [text, text.replace(genuine, swapped)]
-        tokens = tokenize(paragraphs)[0]
-        x, _ = model.twins.token_features(tokens, model.word_lm)
+        words = tokenize(paragraphs)
+        x, _ = model.twins.token_features(words, model.word_lm)
         logit = model.twins.swap_logit(x)
-        flat = [w for t in tokens for w in t]
+        flat = words.flat
         assert genuine in flat and swapped in flat
         assert logit[flat.index(swapped)] > logit[flat.index(genuine)] + 1.0
 
@@ -225,3 +243,21 @@ def test_quality_is_opt_in_in_the_api_and_the_cli(tmp_path, capsysbinary):
     assert main(["clean", "--silent", "--min-quality", "0.01", str(src)]) == 0
     (record,) = [_json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
     assert "quality" in record["spamfilter"]
+
+
+def test_two_class_standard_logistic_matches_scikit_learn():
+    """The quality classifier is stored as arrays (no scikit-learn at load time); with two
+    classes its probabilities must be scikit-learn's."""
+    from sklearn.linear_model import LogisticRegression
+
+    from classifier.linear import StandardLogistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4)) * [1, 5, 0.1, 2] + [0, 3, 0, -1]
+    y = (x[:, 0] + 0.2 * x[:, 1] + rng.normal(size=300) > 0.5).astype(int)
+    weight = np.where(y == 1, 2.0, 1.0)
+    ours = StandardLogistic(0.1).fit(x, y, weight)
+    reference = LogisticRegression(C=0.1, max_iter=1000).fit(
+        (x - x.mean(0)) / x.std(0), y, sample_weight=weight)
+    expected = reference.predict_proba((x - x.mean(0)) / x.std(0))
+    assert np.allclose(ours.predict_proba(x), expected, atol=1e-9)
