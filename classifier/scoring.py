@@ -98,9 +98,11 @@ class Classifier:
     def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
         """Spans inside each spam paragraph, relative to the paragraph, keyed by row."""
         tagger = self.model.first_stage_.tagger_
-        return {row: tagger.locate(scores.char_scores[row],
-                                   injection=scores.reasons[row] in INJECTION_REASONS)
-                for row in np.flatnonzero(labels == "spam").tolist()}
+        spam = np.flatnonzero(labels == "spam").tolist()
+        injected = [row for row in spam if scores.reasons[row] in INJECTION_REASONS]
+        raw = dict(zip(injected,
+                       tagger.paragraph_logits([scores.batch.paragraphs[r] for r in injected])))
+        return {row: tagger.locate(scores.char_scores[row], raw.get(row)) for row in spam}
 
     @staticmethod
     def _paragraph(

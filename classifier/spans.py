@@ -68,6 +68,7 @@ def _blank_after_removal(text: str, line_start: int, line_end: int, removed: lis
 SPAN_FEATURES = 2**20
 INJECTION_MARGIN = 2.0  # log-odds below an injected paragraph's strongest character
 INJECTION_EDGE = 1  # characters added on each side of an injected run
+INJECTION_RAW = 2.0  # unsmoothed log-odds over which a character of an injected paragraph counts
 INJECTION_REASONS = ("injected_keywords", "spliced_text")
 
 
@@ -133,27 +134,37 @@ class SpanTagger:
             self.classifier_.intercept_[0]
         )
 
+    def paragraph_logits(self, paragraphs: list[str]) -> list[np.ndarray]:
+        """``char_logits`` cut into paragraphs."""
+        if not paragraphs:
+            return []
+        lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
+        return np.split(self.char_logits(paragraphs), np.cumsum(lengths)[:-1])
+
     def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Smoothed log-odds that each character is injected (flat over the batch), and the
         paragraph lengths that cut it into paragraphs."""
         lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
         return segment_moving_mean(self.char_logits(paragraphs), lengths, self.smoothing), lengths
 
-    def locate(self, scores: np.ndarray, injection: bool = False) -> list[Span]:
+    def locate(self, scores: np.ndarray, raw: np.ndarray | None = None) -> list[Span]:
         """Spans of a spam paragraph from its character scores: runs of positive score, small
         gaps closed, tiny runs dropped; the whole paragraph when the runs cover most of it or
         nothing stands out (a keyword list or a spam title is spam through and through).
 
-        ``injection``: the paragraph is text with something injected (its reason says so), so
-        the characters that stand out from the rest count too, those within
-        ``INJECTION_MARGIN`` of its strongest: the tagger ranks characters within a paragraph
-        better than it calibrates them across sources it has not seen. Its runs are widened by
+        ``raw``: the paragraph is text with something injected (its reason says so), and these
+        are its unsmoothed character log-odds. Then the characters that stand out from the rest
+        count too, those within ``INJECTION_MARGIN`` of its strongest (the tagger ranks
+        characters within a paragraph better than it calibrates them across sources it has not
+        seen), and so do those whose own log-odds exceed ``INJECTION_RAW`` (a two-character
+        keyword is averaged below 0 by the smoothing window). Its runs are widened by
         ``INJECTION_EDGE`` characters on each side, which the smoothing window blurs into the
         genuine text next to them."""
         length = len(scores)
         hot = scores > 0
+        injection = raw is not None
         if injection and length:
-            hot |= scores > scores.max() - INJECTION_MARGIN
+            hot |= (scores > scores.max() - INJECTION_MARGIN) | (raw > INJECTION_RAW)
         runs = _runs(hot)
         closed: list[Span] = []
         for start, end in runs:

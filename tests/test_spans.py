@@ -94,21 +94,26 @@ def test_novel_chapters_on_a_novel_site_are_not_cut_to_pieces(bundled):
 
 def test_an_injection_is_located_by_how_it_stands_out_from_its_paragraph(bundled):
     """No character clears 0, so a list-like spam paragraph is taken whole; a paragraph whose
-    reason is an injection keeps its genuine text and loses the characters near its peak, one
-    more on each side."""
+    reason is an injection keeps its genuine text and loses the characters near its peak, and
+    those whose own log-odds are high, one more on each side."""
     tagger = bundled.model.first_stage_.tagger_
     scores = np.full(40, -6.0)
     scores[10:14] = -1.5  # four characters stand out, none above 0
     scores[30] = -3.0  # a lone character below the margin stays
+    raw = np.full(40, -5.0)
     assert tagger.locate(scores) == [(0, 40)]
-    assert tagger.locate(scores, injection=True) == [(9, 15)]  # widened by the smoothing
+    assert tagger.locate(scores, raw) == [(9, 15)]  # widened by the smoothing
+    raw[24:26] = 3.0  # a two-character keyword the smoothing blurred below the margin
+    assert tagger.locate(scores, raw) == [(9, 15), (23, 27)]
+    raw[24:26] = 1.5  # not strong enough on its own
+    assert tagger.locate(scores, raw) == [(9, 15)]
     scores[:] = -1.0  # nothing stands out: the whole paragraph, as before
-    assert tagger.locate(scores, injection=True) == [(0, 40)]
+    assert tagger.locate(scores, np.full(40, -1.0)) == [(0, 40)]
 
 
 def test_span_report_counts_seed_004s_hand_spans(bundled, labeled_documents):
     """The span evaluation accounts for every hand span of seed 004, and the bundled model
-    locates all but a few of them without cutting into its genuine text."""
+    locates every one of them (the issue's acceptance) and keeps 95 % of its genuine text."""
     from classifier.span_eval import span_report
 
     (doc,) = [d for d in labeled_documents if d.doc_id == "seed/004"]
@@ -116,5 +121,5 @@ def test_span_report_counts_seed_004s_hand_spans(bundled, labeled_documents):
     spans = report["labeled_spans"]
     assert spans["total"] == sum(len(s) for s in doc.spans) == 33
     assert spans["removed_whole"] + spans["removed_in_part"] + spans["missed"] == 33
-    assert spans["missed"] <= 3
-    assert report["genuine_chars_removed"] < 0.02
+    assert spans["missed"] == 0
+    assert report["genuine_chars_removed"] <= 0.05
