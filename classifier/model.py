@@ -97,6 +97,7 @@ class Scores:
     proba: np.ndarray  # (paragraphs, labels), columns in ``LABELS`` order
     reasons: np.ndarray  # likeliest spam reason of each paragraph (used where it is spam)
     char_scores: list[np.ndarray]  # span tagger's log-odds that each character is injected
+    char_logits: list[np.ndarray]  # the same before smoothing
 
 
 def tagger_targets(
@@ -139,12 +140,15 @@ class FirstStage:
         )
         return self
 
-    def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
-        """Label probabilities, local evidence (see ``local_evidence``) and character scores."""
+    def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, list, list]:
+        """Label probabilities, local evidence (see ``local_evidence``), and character scores
+        smoothed and not, per paragraph."""
         spam_weights = self.classifier_.coef_[LABELS.index("spam")]
-        scores, lengths = self.tagger_.char_scores(paragraphs)
+        scores, raw, lengths = self.tagger_.char_scores(paragraphs)
         local = local_evidence(scores, lengths, strongest_feature(x, spam_weights))
-        return self.classifier_.predict_proba(x), local, np.split(scores, np.cumsum(lengths)[:-1])
+        cuts = np.cumsum(lengths)[:-1]
+        return (self.classifier_.predict_proba(x), local, np.split(scores, cuts),
+                np.split(raw, cuts))
 
 
 @dataclass
@@ -185,7 +189,7 @@ class SpamModel:
                 x[train], y[train], weight[train], [paragraphs[i] for i in train],
                 [targets[i] for i in train],
             )
-            proba, local[test], _ = stage.evidence(x[test], [paragraphs[i] for i in test])
+            proba, local[test], _, _ = stage.evidence(x[test], [paragraphs[i] for i in test])
             out_of_fold[test] = proba
         self.first_stage_ = FirstStage(self.seed, self.alpha).fit(
             x, y, weight, paragraphs, targets
@@ -203,15 +207,16 @@ class SpamModel:
         """Class probabilities, reasons and character scores of every paragraph of a batch."""
         batch = Batch.from_documents(documents)
         if not batch.paragraphs:
-            return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object), [])
+            return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object), [], [])
         x = self.vectorizer.transform(batch)
-        proba, local, char_scores = self.first_stage_.evidence(x, batch.paragraphs)
+        proba, local, char_scores, char_logits = self.first_stage_.evidence(x, batch.paragraphs)
         features = context_features(batch, proba, local)
         return Scores(
             batch,
             self.context_classifier_.predict_proba(features),
             self.reason_classifier_.predict(x),
             char_scores,
+            char_logits,
         )
 
     def save(self, path: str | Path, sidecar: dict) -> Path:

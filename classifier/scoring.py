@@ -98,11 +98,10 @@ class Classifier:
     def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
         """Spans inside each spam paragraph, relative to the paragraph, keyed by row."""
         tagger = self.model.first_stage_.tagger_
-        spam = np.flatnonzero(labels == "spam").tolist()
-        injected = [row for row in spam if scores.reasons[row] in INJECTION_REASONS]
-        raw = dict(zip(injected,
-                       tagger.paragraph_logits([scores.batch.paragraphs[r] for r in injected])))
-        return {row: tagger.locate(scores.char_scores[row], raw.get(row)) for row in spam}
+        return {row: tagger.locate(scores.char_scores[row],
+                                   scores.char_logits[row]
+                                   if scores.reasons[row] in INJECTION_REASONS else None)
+                for row in np.flatnonzero(labels == "spam").tolist()}
 
     @staticmethod
     def _paragraph(

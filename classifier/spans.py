@@ -134,18 +134,12 @@ class SpanTagger:
             self.classifier_.intercept_[0]
         )
 
-    def paragraph_logits(self, paragraphs: list[str]) -> list[np.ndarray]:
-        """``char_logits`` cut into paragraphs."""
-        if not paragraphs:
-            return []
+    def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Smoothed and unsmoothed log-odds that each character is injected (flat over the
+        batch), and the paragraph lengths that cut them into paragraphs."""
         lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
-        return np.split(self.char_logits(paragraphs), np.cumsum(lengths)[:-1])
-
-    def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Smoothed log-odds that each character is injected (flat over the batch), and the
-        paragraph lengths that cut it into paragraphs."""
-        lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
-        return segment_moving_mean(self.char_logits(paragraphs), lengths, self.smoothing), lengths
+        raw = self.char_logits(paragraphs)
+        return segment_moving_mean(raw, lengths, self.smoothing), raw, lengths
 
     def locate(self, scores: np.ndarray, raw: np.ndarray | None = None) -> list[Span]:
         """Spans of a spam paragraph from its character scores: runs of positive score, small
