@@ -96,8 +96,14 @@ class Scores:
     batch: Batch
     proba: np.ndarray  # (paragraphs, labels), columns in ``LABELS`` order
     reasons: np.ndarray  # likeliest spam reason of each paragraph (used where it is spam)
-    char_scores: list[np.ndarray]  # span tagger's log-odds that each character is injected
-    char_logits: list[np.ndarray]  # the same before smoothing
+    char_scores: np.ndarray  # span tagger's log-odds that each character is injected, flat
+    char_logits: np.ndarray  # the same before smoothing
+    char_starts: np.ndarray  # where each paragraph's characters start in them
+
+    def characters(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Smoothed and unsmoothed character log-odds of paragraph ``row``."""
+        start, end = self.char_starts[row], self.char_starts[row + 1]
+        return self.char_scores[start:end], self.char_logits[start:end]
 
 
 def tagger_targets(
@@ -140,15 +146,14 @@ class FirstStage:
         )
         return self
 
-    def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, list, list]:
-        """Label probabilities, local evidence (see ``local_evidence``), and character scores
-        smoothed and not, per paragraph."""
+    def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, ...]:
+        """Label probabilities, local evidence (see ``local_evidence``), character scores
+        smoothed and not (flat), and where each paragraph's characters start in them."""
         spam_weights = self.classifier_.coef_[LABELS.index("spam")]
         scores, raw, lengths = self.tagger_.char_scores(paragraphs)
         local = local_evidence(scores, lengths, strongest_feature(x, spam_weights))
-        cuts = np.cumsum(lengths)[:-1]
-        return (self.classifier_.predict_proba(x), local, np.split(scores, cuts),
-                np.split(raw, cuts))
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        return self.classifier_.predict_proba(x), local, scores, raw, starts
 
 
 @dataclass
@@ -189,7 +194,7 @@ class SpamModel:
                 x[train], y[train], weight[train], [paragraphs[i] for i in train],
                 [targets[i] for i in train],
             )
-            proba, local[test], _, _ = stage.evidence(x[test], [paragraphs[i] for i in test])
+            proba, local[test], *_ = stage.evidence(x[test], [paragraphs[i] for i in test])
             out_of_fold[test] = proba
         self.first_stage_ = FirstStage(self.seed, self.alpha).fit(
             x, y, weight, paragraphs, targets
@@ -207,16 +212,17 @@ class SpamModel:
         """Class probabilities, reasons and character scores of every paragraph of a batch."""
         batch = Batch.from_documents(documents)
         if not batch.paragraphs:
-            return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object), [], [])
+            empty = np.zeros(0)
+            return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object),
+                          empty, empty, np.zeros(1, dtype=np.int64))
         x = self.vectorizer.transform(batch)
-        proba, local, char_scores, char_logits = self.first_stage_.evidence(x, batch.paragraphs)
+        proba, local, *characters = self.first_stage_.evidence(x, batch.paragraphs)
         features = context_features(batch, proba, local)
         return Scores(
             batch,
             self.context_classifier_.predict_proba(features),
             self.reason_classifier_.predict(x),
-            char_scores,
-            char_logits,
+            *characters,
         )
 
     def save(self, path: str | Path, sidecar: dict) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,32 @@ def decide(proba: np.ndarray, spam_threshold: float) -> np.ndarray:
     """Labels from probabilities: spam at or over the threshold, else the likelier of the rest."""
     other = np.where(proba[:, _BOILERPLATE] > proba[:, 0], "boilerplate", "genuine")
     return np.where(proba[:, _SPAM] >= spam_threshold, "spam", other)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """What the model decided for every paragraph of a batch, as Python lists (read once per
+    paragraph, so no numpy scalar is built per field)."""
+
+    labels: list[str]
+    reasons: list[str]
+    spam_scores: list[float]
+    boilerplate_scores: list[float]
+    injected: dict[int, list[Span]]
+    quality: list[float | None]
+
+    def paragraph(self, start: int, end: int, row: int) -> ParagraphResult:
+        label = self.labels[row]
+        return ParagraphResult(
+            start=start,
+            end=end,
+            label=label,
+            reason=self.reasons[row] if label == "spam" else None,
+            spam_score=self.spam_scores[row],
+            boilerplate_score=self.boilerplate_scores[row],
+            spans=tuple((start + s, start + e) for s, e in self.injected.get(row, ())),
+            quality=self.quality[row],
+        )
 
 
 class Classifier:
@@ -85,12 +112,14 @@ class Classifier:
         quality_model = self.quality_model
         quality = (quality_model.score(scores.batch.paragraphs, normalized=True).tolist()
                    if quality_model is not None and len(labels) else [None] * len(labels))
+        columns = _Columns(labels.tolist(), scores.reasons.tolist(),
+                           scores.proba[:, _SPAM].tolist(), scores.proba[:, _BOILERPLATE].tolist(),
+                           injected, quality)
         rows = iter(range(len(labels)))
         return [
             self._document(
                 text,
-                [self._paragraph(s, e, scores, labels, injected, row, quality[row])
-                 for s, e in spans for row in (next(rows),)],
+                [columns.paragraph(s, e, row) for s, e in spans for row in (next(rows),)],
             )
             for text, spans in zip(texts, offsets)
         ]
@@ -98,27 +127,12 @@ class Classifier:
     def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
         """Spans inside each spam paragraph, relative to the paragraph, keyed by row."""
         tagger = self.model.first_stage_.tagger_
-        return {row: tagger.locate(scores.char_scores[row],
-                                   scores.char_logits[row]
-                                   if scores.reasons[row] in INJECTION_REASONS else None)
-                for row in np.flatnonzero(labels == "spam").tolist()}
-
-    @staticmethod
-    def _paragraph(
-        start: int, end: int, scores: Scores, labels: np.ndarray,
-        injected: dict[int, list[Span]], row: int, quality: float | None = None,
-    ) -> ParagraphResult:
-        is_spam = labels[row] == "spam"
-        return ParagraphResult(
-            start=start,
-            end=end,
-            label=str(labels[row]),
-            reason=str(scores.reasons[row]) if is_spam else None,
-            spam_score=float(scores.proba[row, _SPAM]),
-            boilerplate_score=float(scores.proba[row, _BOILERPLATE]),
-            spans=tuple((start + s, start + e) for s, e in injected.get(row, ())),
-            quality=quality,
-        )
+        spans = {}
+        for row in np.flatnonzero(labels == "spam").tolist():
+            smoothed, raw = scores.characters(row)
+            spans[row] = tagger.locate(
+                smoothed, raw if scores.reasons[row] in INJECTION_REASONS else None)
+        return spans
 
     def _document(self, text: str, paragraphs: list[ParagraphResult]) -> DocumentResult:
         spans = [s for p in paragraphs for s in p.spans]
