@@ -151,31 +151,41 @@ def segment_moving_mean(values: np.ndarray, lengths: np.ndarray, width: int) -> 
     """Centred moving mean of ``values`` within consecutive segments of ``lengths`` (windows
     are cut at segment edges, never reaching into the neighbour)."""
     half = width // 2
-    sums = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
-    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    ends = starts + np.repeat(lengths, lengths)
-    index = np.arange(len(values))
-    lo = np.maximum(index - half, starts)
-    hi = np.minimum(index + half + 1, ends)
-    return (sums[hi] - sums[lo]) / np.maximum(hi - lo, 1)
+    n = len(values)
+    sums = np.zeros(n + 2 * half + 1)  # running sums, padded so every window is a slice
+    np.cumsum(values, dtype=np.float64, out=sums[half + 1 : half + 1 + n])
+    sums[half + 1 + n :] = sums[half + n]
+    out = (sums[2 * half + 1 :] - sums[:n]) / (2 * half + 1)
+    # the characters within ``half`` of a segment edge: windows cut there
+    starts = np.cumsum(lengths) - lengths
+    ends = starts + lengths
+    near = np.arange(half)
+    inside = (near < lengths[:, None]).ravel()
+    edge = np.concatenate([(starts[:, None] + near).ravel()[inside],
+                           (ends[:, None] - 1 - near).ravel()[inside]])
+    segment = np.repeat(np.arange(len(lengths)), half)[inside]
+    segment = np.concatenate([segment, segment])
+    lo = np.maximum(edge - half, starts[segment])
+    hi = np.minimum(edge + half + 1, ends[segment])
+    out[edge] = (sums[hi + half] - sums[lo + half]) / (hi - lo)
+    return out
 
 
 SURPRISE_BINS = np.array([2.0, 3.5, 5.0, 6.5, 8.0, 10.0])
 
 
-def surprise_ids(surprise: list[np.ndarray], n_features: int) -> np.ndarray:
+def surprise_ids(into: np.ndarray, lengths: np.ndarray, n_features: int) -> np.ndarray:
     """How unexpected each character's transitions are, as hashed columns: the binned surprise
-    into the character, out of it, both together, and around it; a (4, characters) array."""
-    lengths = np.fromiter((len(s) for s in surprise), dtype=np.int64, count=len(surprise))
+    into the character, out of it, both together, and around it; a (4, characters) array.
+    ``into`` is flat over paragraphs of ``lengths``."""
     if not lengths.sum():
         return np.zeros((4, 0), dtype=np.int64)
-    into = np.concatenate(surprise)
     starts = np.cumsum(lengths) - lengths
     last = np.zeros(len(into), dtype=bool)
     last[(starts + lengths - 1)[lengths > 0]] = True
     out_of = np.where(last, 0.0, np.roll(into, -1))
     window = segment_moving_mean(into, lengths, 5)
-    bins = [np.digitize(v, SURPRISE_BINS) for v in (into, out_of, window)]
+    bins = [np.searchsorted(SURPRISE_BINS, v, side="right") for v in (into, out_of, window)]
     codes = np.stack([bins[0], bins[1] + 16, bins[0] * 8 + bins[1] + 32, bins[2] + 128])
     # every code is below 256: hash the 256 possible codes once, then look them up
     column_of_code = _bucket(_mix(np.arange(256, dtype=np.uint64) + np.uint64(0x5BD1E995)),

@@ -104,13 +104,12 @@ class CharBigramLM:
         context = self.unigram_counts_[previous.astype(np.int64)]
         return -np.log((pair + self.k * unigram) / (context + self.k))
 
-    def paragraph_surprise(self, paragraphs: list[str]) -> list[np.ndarray]:
-        """For every character of every paragraph, how unexpected it is after the one before
-        (the first character is judged after the paragraph's start)."""
+    def paragraph_surprise(self, paragraphs: list[str]) -> np.ndarray:
+        """For every character of every paragraph (flat over the batch), how unexpected it is
+        after the one before (the first character is judged after the paragraph's start)."""
         codes = _codes(paragraphs)
-        values = self.surprise(codes[:-1], codes[1:])
-        out, cursor = [], 0
-        for p in paragraphs:
-            out.append(values[cursor : cursor + len(p)])
-            cursor += len(p) + 2
-        return out
+        lengths = np.fromiter(map(len, paragraphs), dtype=np.int64, count=len(paragraphs))
+        # paragraph i's characters follow its start mark at offset(i) = sum of (len + 2) before
+        starts = np.cumsum(lengths + 2) - (lengths + 2)
+        at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return self.surprise(codes[at], codes[at + 1])

@@ -115,7 +115,10 @@ class SpanTagger:
         (features per character, characters) array."""
         return np.concatenate([
             char_context_ids(paragraphs, SPAN_FEATURES),
-            surprise_ids(self.lm.paragraph_surprise(paragraphs), SPAN_FEATURES),
+            surprise_ids(self.lm.paragraph_surprise(paragraphs),
+                         np.fromiter(map(len, paragraphs), dtype=np.int64,
+                                     count=len(paragraphs)),
+                         SPAN_FEATURES),
         ])
 
     def _features(self, paragraphs: list[str]) -> sp.csr_matrix:
