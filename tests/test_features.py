@@ -11,6 +11,7 @@ from classifier.features import (
     Batch,
     _mix,
     char_ngram_ids,
+    segment_moving_mean,
     shape_features,
     tokenize,
     word_ids,
@@ -82,3 +83,22 @@ def test_shape_features_see_separators_and_position():
     shape = shape_features(batch)
     assert shape.shape[0] == 2
     assert not np.allclose(shape[0], shape[1])
+
+
+def test_segment_moving_mean_equals_a_window_per_character():
+    """The sliced moving mean gives, for every character, the mean of its window cut at its
+    paragraph's edges: empty and one-character paragraphs, and every width the model uses."""
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        lengths = rng.integers(0, 9, rng.integers(1, 20))
+        values = rng.normal(size=int(lengths.sum())) * 5
+        for width in (1, 3, 5, 7):
+            half = width // 2
+            expected, start = [], 0
+            for length in lengths.tolist():
+                for i in range(length):
+                    window = values[start + max(i - half, 0) : start + min(i + half + 1, length)]
+                    expected.append(window.sum() / len(window))
+                start += length
+            np.testing.assert_allclose(segment_moving_mean(values, lengths, width), expected,
+                                       rtol=1e-12, atol=1e-12)
