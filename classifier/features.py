@@ -206,24 +206,52 @@ def _whitespace_table() -> np.ndarray:
 _IS_SPACE = _whitespace_table()
 
 
+_NEWLINE = ord("\n")
+
+
+def cut_batch(paragraphs: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """jieba tokens of a whole batch in one rjieba call: the tokens, their code points
+    (concatenated, ``uint32``) and lengths, and each token's paragraph (-1 for white space,
+    which ``tokenize`` drops). jieba never joins across a line break and emits it on its own
+    (``\\r\\n`` as one token), so counting line breaks numbers the paragraphs, whose own line
+    breaks are counted too."""
+    tokens = rjieba.cut("\n".join(paragraphs))
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.cumsum(lengths) - lengths
+    is_word = ~_IS_SPACE[np.minimum(codes[starts], len(_IS_SPACE) - 1).astype(np.int64)]
+    newlines = np.zeros(len(tokens), dtype=np.int64)
+    spaces = np.flatnonzero(~is_word)
+    if len(spaces):
+        newlines[spaces] = np.add.reduceat(codes == _NEWLINE, starts)[spaces]
+    line = np.cumsum(newlines) - newlines
+    own_breaks = np.fromiter((p.count("\n") for p in paragraphs), dtype=np.int64,
+                             count=len(paragraphs))
+    rows = np.repeat(np.arange(len(paragraphs)), own_breaks + 1)[line]
+    return tokens, codes, lengths, np.where(is_word, rows, -1)
+
+
+def hash_words(codes: np.ndarray, lengths: np.ndarray, cap: int) -> np.ndarray:
+    """A deterministic 64-bit hash of each word, given as concatenated code points and
+    lengths, from its first ``cap`` code points and its length (capped)."""
+    starts = np.cumsum(lengths) - lengths
+    offset = np.arange(len(codes)) - np.repeat(starts, lengths)
+    powers = np.concatenate([np.cumprod(np.full(cap, _PRIME, dtype=np.uint64)),
+                             np.zeros(1, dtype=np.uint64)])  # characters past the cap add 0
+    with np.errstate(over="ignore"):
+        sums = np.add.reduceat(codes.astype(np.uint64) * powers[np.minimum(offset, cap)],
+                               starts)
+        return _mix(sums + np.minimum(lengths, cap).astype(np.uint64))
+
+
 def word_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of every word occurrence (``tokenize``'s words); words are hashed from their
-    first ``_MAX_WORD`` code points. The whole batch is cut in one call: jieba never joins
-    across a line break and emits it as a token of its own, which numbers the paragraphs."""
-    tokens = rjieba.cut("\n".join(paragraphs))
+    first ``_MAX_WORD`` code points. The whole batch is cut in one call (``cut_batch``)."""
+    tokens, codes, lengths, rows = cut_batch(paragraphs)
     if not tokens:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    starts = np.cumsum(lengths) - lengths
-    line_break = codes[starts + lengths - 1] == ord("\n")
-    is_word = ~_IS_SPACE[np.minimum(codes[starts], len(_IS_SPACE) - 1).astype(np.int64)]
-    offset_in_word = np.arange(len(codes)) - np.repeat(starts, lengths)
-    powers = np.concatenate([np.cumprod(np.full(_MAX_WORD, _PRIME, dtype=np.uint64)),
-                             np.zeros(1, dtype=np.uint64)])  # characters past the cap add 0
-    sums = np.add.reduceat(codes * powers[np.minimum(offset_in_word, _MAX_WORD)], starts)
-    h = _mix(sums[is_word] + np.minimum(lengths[is_word], _MAX_WORD).astype(np.uint64))
-    rows = np.cumsum(line_break) - line_break
+    is_word = rows >= 0
+    h = hash_words(codes, lengths, _MAX_WORD)[is_word]
     return rows[is_word], _bucket(h, n_features)
 
 

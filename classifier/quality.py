@@ -36,9 +36,8 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-import rjieba
 
-from .features import _IS_SPACE, _PRIME, _mix
+from .features import _PRIME, _mix, cut_batch, hash_words
 from .lm import KeyIndex
 from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .text import normalize
@@ -173,19 +172,8 @@ def word_hashes(tokens: list[str]) -> np.ndarray:
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    return _hash_words(codes, lengths)
-
-
-def _hash_words(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``word_hashes`` of words given as their concatenated code points and lengths."""
-    starts = np.cumsum(lengths) - lengths
-    offset = np.arange(len(codes)) - np.repeat(starts, lengths)
-    powers = np.r_[np.cumprod(np.full(_MAX_WORD, _PRIME, dtype=np.uint64)),
-                   np.zeros(1, dtype=np.uint64)]  # characters past the cap add 0
-    with np.errstate(over="ignore"):
-        sums = np.add.reduceat(codes * powers[np.minimum(offset, _MAX_WORD)], starts)
-        return _mix(sums + np.minimum(lengths, _MAX_WORD).astype(np.uint64))
+    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32)
+    return hash_words(codes, lengths, _MAX_WORD)
 
 
 class Words:
@@ -198,7 +186,7 @@ class Words:
         self.counts = np.asarray(counts, dtype=np.int64)
         self.lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
         self.codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
-        self.hashes = (_hash_words(self.codes.astype(np.uint64), self.lengths) if flat
+        self.hashes = (hash_words(self.codes, self.lengths, _MAX_WORD) if flat
                        else np.zeros(0, dtype=np.uint64))
 
     def by_paragraph(self) -> list[list[str]]:
@@ -207,30 +195,13 @@ class Words:
         return [self.flat[e - n : e] for n, e in zip(self.counts.tolist(), ends.tolist())]
 
 
-_NEWLINE = ord("\n")
-
-
 def tokenize(paragraphs: list[str]) -> Words:
-    """jieba words of each paragraph (rjieba), white space dropped. The batch is cut in one
-    call: jieba never joins across a line break and emits it on its own (``\\r\\n`` as one
-    token), so counting line breaks numbers the paragraphs, whose own breaks are counted too."""
-    tokens = rjieba.cut("\n".join(paragraphs))
-    if not tokens:
-        return Words([], np.zeros(len(paragraphs), dtype=np.int64))
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    codes = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32)
-    starts = np.cumsum(lengths) - lengths
-    first = codes[starts]
-    is_word = ~_IS_SPACE[np.minimum(first, len(_IS_SPACE) - 1).astype(np.int64)]
-    newlines = np.zeros(len(tokens), dtype=np.int64)
-    spaces = np.flatnonzero(~is_word)
-    newlines[spaces] = np.add.reduceat(codes == _NEWLINE, starts)[spaces]
-    line = np.cumsum(newlines) - newlines
-    own_breaks = np.fromiter((p.count("\n") for p in paragraphs), dtype=np.int64,
-                             count=len(paragraphs))
-    paragraph_of_line = np.repeat(np.arange(len(paragraphs)), own_breaks + 1)
-    rows = paragraph_of_line[line[is_word]]
-    return Words(list(compress(tokens, is_word)), np.bincount(rows, minlength=len(paragraphs)))
+    """jieba words of each paragraph (rjieba, the whole batch in one call), white space
+    dropped."""
+    tokens, _, _, rows = cut_batch(paragraphs)
+    is_word = rows >= 0
+    return Words(list(compress(tokens, is_word)),
+                 np.bincount(rows[is_word], minlength=len(paragraphs)))
 
 
 _W_START = np.uint64(0x5354415254)  # "START"
