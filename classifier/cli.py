@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         f"above this (default: {StreamOptions.max_spam_ratio})")
     parser.add_argument("--quality", action="store_true",
                         help="also score content quality (spun, garbled text; see "
-                        "docs/quality.md); scoring takes about 2.6x as long with it")
+                        "docs/quality.md); scoring takes about 2.5x as long with it")
     parser.add_argument("--min-quality", type=float, default=StreamOptions.min_quality,
                         help="content quality (0-1) under which clean mode also removes a "
                         "paragraph and filter mode also drops a document (default: 0, off; "

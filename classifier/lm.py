@@ -16,8 +16,9 @@ _SHIFT = np.uint64(21)  # code points fit in 21 bits
 
 class KeyIndex:
     """Where each query stands in an array of unique ``uint64`` keys (-1: absent), by linear
-    probing in a table at most half full, every probe round vectorised over all queries. The
-    index holds positions only; ``find`` is given the keys it was built from."""
+    probing in a table at most half full, every probe round vectorised over all queries. Each
+    slot holds its key next to its position, so a probe reads one array; empty slots hold a
+    value that is not a key."""
 
     def __init__(self, keys: np.ndarray):
         bits = max(4, (2 * len(keys)).bit_length())
@@ -33,22 +34,28 @@ class KeyIndex:
             placed = np.zeros(len(pending), dtype=bool)
             placed[free[first]] = True
             pending, position = pending[~placed], (position[~placed] + 1) & self.mask
+        self.empty = np.uint64(0)
+        while np.any(keys == self.empty):
+            self.empty += np.uint64(1)
+        self.keys = np.full(len(self.slots), self.empty, dtype=np.uint64)
+        occupied = self.slots >= 0
+        self.keys[occupied] = keys[self.slots[occupied]]
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         """Fibonacci hashing: the top bits of the key times 2^64 / golden ratio."""
         return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> self.shift
 
-    def find(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        """Position of each query in ``keys`` (the array the index was built from), or -1."""
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """Position of each query in the keys the index was built from, or -1. A query equal
+        to the empty value that reaches an empty slot reads its position, -1, as it should."""
         found = np.full(len(queries), -1, dtype=np.int64)
         todo = np.arange(len(queries))
         position = self._home(queries)
         while todo.size:
-            slot = self.slots[position]
-            occupied = slot >= 0
-            match = occupied & (keys[np.maximum(slot, 0)] == queries[todo])
-            found[todo[match]] = slot[match]
-            probe_on = occupied & ~match
+            key = self.keys[position]
+            hit = key == queries[todo]
+            found[todo[hit]] = self.slots[position[hit]]
+            probe_on = ~hit & (key != self.empty)
             todo, position = todo[probe_on], (position[probe_on] + 1) & self.mask
         return found
 
@@ -92,7 +99,7 @@ class CharBigramLM:
         self._index = KeyIndex(self.bigrams_)
 
     def _bigram_count(self, keys: np.ndarray) -> np.ndarray:
-        at = self._index.find(keys, self.bigrams_)
+        at = self._index.find(keys)
         return np.where(at >= 0, self.bigram_counts_[at], 0.0)
 
     def surprise(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray:

@@ -79,7 +79,7 @@ def _lookup(keys: np.ndarray, table: np.ndarray, *values: np.ndarray) -> list[np
     if len(table) == 0:
         return [np.zeros(len(keys)) for _ in values]
     if len(table) >= 4096 and len(keys) >= 1024:
-        at = _index_of(table).find(keys, table)
+        at = _index_of(table).find(keys)
         found = at >= 0
     else:
         at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
@@ -728,6 +728,25 @@ class QualityModel:
                   "features": list(FEATURES) + (list(TWIN_FEATURES) if self.twins else []),
                   **sidecar}
         return save_with_sidecar(self, path, fields, _LIBRARIES)
+
+
+def in_context(scores: np.ndarray, lengths: np.ndarray,
+               documents: np.ndarray, n_documents: int) -> tuple[np.ndarray, np.ndarray]:
+    """(paragraph scores in their document, document scores) from paragraph ``scores``.
+
+    A spinner rewrites whole articles, so one paragraph's evidence is weak alone but a
+    document's is not: a document scores the length-weighted mean log-odds of its
+    paragraphs, and a paragraph no better than its document (its own evidence of garbling
+    stays). ``documents[i]`` is paragraph ``i``'s document; a document without paragraphs
+    scores NaN.
+    """
+    p = np.clip(scores, 1e-9, 1 - 1e-9)
+    weights = lengths.astype(np.float64)
+    total = np.bincount(documents, weights, n_documents)
+    mean = np.bincount(documents, weights * np.log(p / (1 - p)), n_documents)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        document = 1 / (1 + np.exp(-mean / total))
+    return np.minimum(scores, document[documents]), document
 
 
 def load_quality_model(path: str | Path) -> tuple[QualityModel, dict]:

@@ -18,7 +18,9 @@ class ParagraphResult:
     spam_score: float  # probability of "spam", in [0, 1]
     boilerplate_score: float  # probability of "boilerplate", in [0, 1]
     spans: tuple[Span, ...]  # injected parts, offsets into the document text
-    quality: float | None = None  # content quality in [0, 1] (None: no quality model)
+    # content quality in [0, 1] of the text the cleaner keeps here, in document context (None:
+    # no quality model, boilerplate, or removed whole)
+    quality: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -42,7 +44,7 @@ class DocumentResult:
     label: str  # "clean" | "injected" | "spam"
     spam_ratio: float  # injected characters / paragraph characters
     clean_text: str
-    quality: float | None = None  # length-weighted mean quality of genuine paragraphs
+    quality: float | None = None  # pooled quality of the kept paragraphs (quality.in_context)
 
     def to_dict(self) -> dict:
         """The JSON-ready form written by the CLI (the text itself is left out)."""

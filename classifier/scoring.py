@@ -10,7 +10,7 @@ import numpy as np
 
 from .config import Config
 from .model import LABELS, Scores, SpamModel, load_spam_model
-from .quality import QualityModel, load_quality_model
+from .quality import QualityModel, in_context, load_quality_model
 from .results import DocumentResult, ParagraphResult, Span
 from .spans import INJECTION_REASONS, remove_spans
 from .text import split_paragraphs
@@ -18,13 +18,6 @@ from .text import split_paragraphs
 QUALITY_MODEL = "quality.joblib"
 _SPAM = LABELS.index("spam")
 _BOILERPLATE = LABELS.index("boilerplate")
-
-
-def document_quality(paragraphs: Sequence[ParagraphResult]) -> float | None:
-    """Length-weighted mean quality of the genuine paragraphs (None if none or no model)."""
-    scored = [p for p in paragraphs if p.label == "genuine" and p.quality is not None]
-    total = sum(p.end - p.start for p in scored)
-    return sum(p.quality * (p.end - p.start) for p in scored) / total if total else None
 
 
 def decide(proba: np.ndarray, spam_threshold: float) -> np.ndarray:
@@ -109,9 +102,7 @@ class Classifier:
                                    zip(texts, offsets)])
         labels = decide(scores.proba, self.config.spam_threshold)
         injected = self._injected_spans(scores, labels)
-        quality_model = self.quality_model
-        quality = (quality_model.score(scores.batch.paragraphs, normalized=True).tolist()
-                   if quality_model is not None and len(labels) else [None] * len(labels))
+        quality, document_quality = self._kept_quality(scores, labels, injected, len(texts))
         columns = _Columns(labels.tolist(), scores.reasons.tolist(),
                            scores.proba[:, _SPAM].tolist(), scores.proba[:, _BOILERPLATE].tolist(),
                            injected, quality)
@@ -120,8 +111,9 @@ class Classifier:
             self._document(
                 text,
                 [columns.paragraph(s, e, row) for s, e in spans for row in (next(rows),)],
+                document_quality[i],
             )
-            for text, spans in zip(texts, offsets)
+            for i, (text, spans) in enumerate(zip(texts, offsets))
         ]
 
     def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
@@ -134,7 +126,37 @@ class Classifier:
                 smoothed, raw if scores.reasons[row] in INJECTION_REASONS else None)
         return spans
 
-    def _document(self, text: str, paragraphs: list[ParagraphResult]) -> DocumentResult:
+    def _kept_quality(self, scores: Scores, labels: np.ndarray, injected: dict[int, list[Span]],
+                      n_documents: int) -> tuple[list[float | None], list[float | None]]:
+        """Content quality of the text the cleaner keeps (genuine paragraphs, and spam
+        paragraphs without their injected spans), scored in document context
+        (:func:`quality.in_context`); boilerplate and paragraphs removed whole get None, and
+        so do all paragraphs and documents without a quality model."""
+        paragraph_quality: list[float | None] = [None] * len(labels)
+        document_quality: list[float | None] = [None] * n_documents
+        model = self.quality_model
+        if model is None:
+            return paragraph_quality, document_quality
+        rows, kept = [], []
+        for row, (label, text) in enumerate(zip(labels.tolist(), scores.batch.paragraphs)):
+            if label == "spam":
+                text = remove_spans(text, injected[row])[0]
+            if label != "boilerplate" and text.strip():
+                rows.append(row)
+                kept.append(text)
+        if not rows:
+            return paragraph_quality, document_quality
+        lengths = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
+        paragraph, document = in_context(model.score(kept, normalized=True), lengths,
+                                         scores.batch.doc_index[rows], n_documents)
+        for row, value in zip(rows, paragraph.tolist()):
+            paragraph_quality[row] = value
+        for i, value in enumerate(document.tolist()):
+            document_quality[i] = None if np.isnan(value) else value
+        return paragraph_quality, document_quality
+
+    def _document(self, text: str, paragraphs: list[ParagraphResult],
+                  quality: float | None) -> DocumentResult:
         spans = [s for p in paragraphs for s in p.spans]
         total = sum(p.end - p.start for p in paragraphs)
         spam_ratio = sum(e - s for s, e in spans) / total if total else 0.0
@@ -145,5 +167,4 @@ class Classifier:
         else:
             label = "injected"
         clean_text, _ = remove_spans(text, spans)
-        return DocumentResult(text, tuple(paragraphs), label, spam_ratio, clean_text,
-                              document_quality(paragraphs))
+        return DocumentResult(text, tuple(paragraphs), label, spam_ratio, clean_text, quality)

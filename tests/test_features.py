@@ -102,3 +102,21 @@ def test_segment_moving_mean_equals_a_window_per_character():
                 start += length
             np.testing.assert_allclose(segment_moving_mean(values, lengths, width), expected,
                                        rtol=1e-12, atol=1e-12)
+
+
+def test_key_index_finds_what_a_sorted_search_finds():
+    """The hash index behind the LM look-ups agrees with a binary search, also for the key 0,
+    for queries equal to its empty-slot value and for absent keys colliding on one home."""
+    from classifier.lm import KeyIndex
+
+    rng = np.random.default_rng(0)
+    keys = np.unique(np.r_[rng.integers(0, 2**63, 5000, dtype=np.uint64),
+                           np.arange(0, 50, dtype=np.uint64)])
+    index = KeyIndex(keys)
+    assert index.empty not in keys
+    queries = np.r_[keys, rng.integers(0, 2**63, 5000, dtype=np.uint64), index.empty,
+                    keys[:100] + np.uint64(1)]
+    at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    expected = np.where(keys[at] == queries, at, -1)
+    assert np.array_equal(index.find(queries), expected)
+    assert np.array_equal(KeyIndex(keys[:0]).find(queries[:10]), np.full(10, -1))
