@@ -385,12 +385,10 @@ def evaluate(model: QualityModel, seed: int = 1, shared: Path = SHARED) -> dict:
     seed_genuine, seed_spun = seed_body_paragraphs()
     result["seeds"] = _seed_ordering(model.score(seed_genuine), model.score(seed_spun),
                                      model.threshold)
-    kept = seed_kept_paragraphs()
+    kept = sorted(seed_kept_paragraphs(), key=lambda row: row[0])
     ids = sorted({doc_id for doc_id, _, _ in kept})
-    in_seed_context, _ = in_context(
-        model.score([text for _, text, _ in kept]),
-        np.fromiter((len(text) for _, text, _ in kept), dtype=np.int64, count=len(kept)),
-        np.array([ids.index(doc_id) for doc_id, _, _ in kept]), len(ids))
+    in_seed_context, _ = _in_context(
+        model, [[text for doc_id, text, _ in kept if doc_id == i] for i in ids])
     body = np.array([is_body for _, _, is_body in kept])
     spun_004 = np.array([doc_id == "seed/004" for doc_id, _, _ in kept])
     result["seeds_in_context"] = _seed_ordering(in_seed_context[body & ~spun_004],
