@@ -42,6 +42,7 @@ from .training import out_of_fold, score_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 WORST = 50
+THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)  # spam thresholds of the trade-off table
 _COLOURS = {"genuine": "#43a047", "spam": "#e53935", "boilerplate": "#757575"}
 e = html.escape
 
@@ -138,6 +139,27 @@ def pr_curves(ev: Evaluation) -> dict[str, dict]:
         out[label] = {"precision": precision, "recall": recall, "thresholds": thresholds,
                       "ap": float(average_precision_score(y, ev.proba[:, c]))}
     return out
+
+
+def threshold_table(ev: Evaluation, thresholds: Sequence[float] = THRESHOLDS) -> list[dict]:
+    """Spam precision, recall and F1 at each spam threshold, over all paragraphs and per
+    source collection (``group``): what ``--spam-threshold`` trades on these documents."""
+    spam = ev.truth == "spam"
+    score = ev.proba[:, LABELS.index("spam")]
+    groups = np.array([d.group for d in ev.documents for _ in d.labels])
+    rows = []
+    for group in ["all", *sorted(set(groups.tolist()))]:
+        chosen = np.ones(len(groups), dtype=bool) if group == "all" else groups == group
+        for threshold in thresholds:
+            flagged = (score >= threshold) & chosen
+            hits = int((flagged & spam).sum())
+            precision = hits / max(int(flagged.sum()), 1)
+            recall = hits / max(int((spam & chosen).sum()), 1)
+            f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+            rows.append({"source": group, "spam_threshold": threshold,
+                         "flagged": int(flagged.sum()), "precision": round(precision, 4),
+                         "recall": round(recall, 4), "f1": round(f1, 4)})
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,6 +322,7 @@ def evaluation_section(ev: Evaluation, out_dir: Path, config: Config) -> tuple[s
         "errors": int((ev.truth != predicted).sum()),
         "average_precision": {k: round(v["ap"], 4) for k, v in curves.items()},
         "confusion": confusion, "per_source": table, "worst_errors": worst,
+        "spam_by_threshold": threshold_table(ev),
     }
     section = (
         f'<section id="{e(ev.slug)}"><h2>{e(ev.name)}</h2>'
@@ -308,7 +331,10 @@ def evaluation_section(ev: Evaluation, out_dir: Path, config: Config) -> tuple[s
         "precision: " + ", ".join(f"{k} {v:.3f}" for k, v in
                                   summary["average_precision"].items()) + "</p>"
         f'<div class="plots">{"".join(_img(d, alt) for d, alt in images)}</div>'
-        "<h3>Errors per source</h3>"
+        "<h3>Spam precision and recall by threshold</h3>"
+        + _table([r for r in summary["spam_by_threshold"] if r["source"] == "all"],
+                 list(summary["spam_by_threshold"][0]))
+        + "<h3>Errors per source</h3>"
         + _table(table, list(table[0]) if table else ["source"])
         + f"<h3>The {len(worst)} worst errors</h3><p>Sorted by the probability the model gave "
         "the label (lowest first): a confident disagreement is often a wrong label. Fix a "
@@ -404,6 +430,11 @@ def main(argv: list[str] | None = None) -> int:
         ev = Evaluation(f"{model_path.name} on {shown}", "held_out", documents,
                         score_documents(model, documents))
     path = write_report(args.out, [ev], config)
+    rows = threshold_table(ev)
+    print("| " + " | ".join(rows[0]) + " |\n|" + "---:|" * len(rows[0]))
+    for row in rows:
+        print("| " + " | ".join(f"{v:g}" if isinstance(v, float) else str(v)
+                                for v in row.values()) + " |")
     print(f"report written to {path}")
     return 0
 

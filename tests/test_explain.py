@@ -188,7 +188,8 @@ def test_report_writes_plots_and_worst_errors(tmp_path, small_model, labeled_doc
     pytest.importorskip("matplotlib")
     from classifier.report import Evaluation, score_documents, write_report
 
-    sample = [d for d in labeled_documents if d.group in {"seed", "cwt"}][:30]
+    sample = ([d for d in labeled_documents if d.group == "seed"]
+              + [d for d in labeled_documents if d.group == "cwt"][:25])
     ev = Evaluation("small model on real pages", "real", sample,
                     score_documents(small_model, sample, batch=7))
     assert ev.proba.shape == (sum(len(d.paragraphs) for d in sample), 3)
@@ -210,3 +211,17 @@ def test_report_writes_plots_and_worst_errors(tmp_path, small_model, labeled_doc
     assert sum(r["paragraphs"] for r in summary["per_source"]) == summary["paragraphs"]
     assert sum(r["errors"] for r in summary["per_source"]) == summary["errors"]
     assert np.array(summary["confusion"]).sum() == summary["paragraphs"]
+    table = summary["spam_by_threshold"]
+    assert {r["source"] for r in table} == {"all", "seed", "cwt"}
+    assert sum(r["flagged"] for r in table if r["spam_threshold"] == 0.3 and r["source"] != "all"
+               ) == next(r["flagged"] for r in table if r["spam_threshold"] == 0.3
+                         and r["source"] == "all")
+    by_threshold = [r for r in table if r["source"] == "all"]  # lower ones flag and find more
+    assert [r["flagged"] for r in by_threshold] == sorted(
+        (r["flagged"] for r in by_threshold), reverse=True)
+    assert [r["recall"] for r in by_threshold] == sorted(
+        (r["recall"] for r in by_threshold), reverse=True)
+    at_default = next(r for r in by_threshold if r["spam_threshold"] == 0.3)
+    spam = ev.truth == "spam"
+    assert at_default["flagged"] == int((ev.proba[:, 1] >= 0.3).sum())
+    assert at_default["recall"] == round(float((ev.proba[spam, 1] >= 0.3).mean()), 4)
