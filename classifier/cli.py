@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from tqdm import tqdm
@@ -119,13 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for inputs, output, rejects in _shards(args):
             records = read_inputs(inputs, args.field, args.format)
-            routed = process(records, classifier, options, model_path, args.batch_size, args.jobs)
+            routed = process(records, classifier, options, args.batch_size, args.jobs)
             show_progress = not args.silent and "-" not in inputs and sys.stderr.isatty()
             _write(tqdm(routed, disable=not show_progress, unit="doc", file=sys.stderr),
                    output, rejects, args, counts)
     except BrokenPipeError:
         _quiet_broken_pipe()
         return 0
+    except BrokenProcessPool as exc:
+        print(f"Error: a worker process died ({exc}); the output holds every record before "
+              "the batch it was scoring, in order, and nothing after it", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("spamfilter: interrupted; the output holds every record written so far",
               file=sys.stderr)

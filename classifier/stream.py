@@ -15,9 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
-from pathlib import Path
 
-from .config import Config
 from .io import InputRecord, dumps
 from .results import DocumentResult
 from .scoring import Classifier
@@ -179,9 +177,11 @@ def batches(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRec
 _worker: tuple[Classifier, StreamOptions] | None = None
 
 
-def _start_worker(model_path: Path, config: Config, options: StreamOptions) -> None:
+def _start_worker(classifier: Classifier, options: StreamOptions) -> None:
+    """A worker scores with the parent's loaded model: a forked worker shares its pages instead
+    of loading a copy (other start methods receive it pickled)."""
     global _worker
-    _worker = (Classifier.from_path(model_path, config), options)
+    _worker = (classifier, options)
 
 
 def _work(batch: list[InputRecord]) -> list[Routed]:
@@ -192,17 +192,17 @@ def process(
     records: Iterable[InputRecord],
     classifier: Classifier,
     options: StreamOptions,
-    model_path: Path,
     batch_size: int = 64,
     jobs: int = 1,
 ) -> Iterator[Routed]:
-    """Routed records in input order, scored in ``jobs`` processes (each loads the model once)."""
+    """Routed records in input order, scored in ``jobs`` processes (each with the model loaded
+    here; models loaded lazily, such as the quality model, load once per worker)."""
     if jobs <= 1:
         for batch in batches(records, batch_size):
             yield from process_batch(batch, classifier, options)
         return
     with ProcessPoolExecutor(
-        jobs, initializer=_start_worker, initargs=(model_path, classifier.config, options)
+        jobs, initializer=_start_worker, initargs=(classifier, options)
     ) as pool:
         pending: deque = deque()
         for batch in batches(records, batch_size):

@@ -1,6 +1,7 @@
 """The scoring CLI: modes, streaming contract, bad input, and the installed command."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import sys
 import pytest
 
 from classifier.cli import main
+from classifier.scoring import Classifier
 from classifier.text import split_paragraphs
 
 from .conftest import SEEDS, seed_texts
@@ -97,6 +99,46 @@ def test_jobs_give_the_same_output_as_one_process(tmp_path, capsysbinary):
     serial = capsysbinary.readouterr().out
     main(["annotate", "--silent", "--batch-size", "4", "--jobs", "2", str(src)])
     assert capsysbinary.readouterr().out == serial
+
+
+class _DyingClassifier(Classifier):
+    """Scores like the bundled model until the third batch, then its process dies."""
+
+    def predict_batch(self, texts):
+        if _DyingClassifier.calls == 2:
+            os._exit(3)
+        _DyingClassifier.calls += 1
+        return super().predict_batch(texts)
+
+
+def test_a_dead_worker_stops_the_stream_with_an_error_not_a_gap(tmp_path, capsysbinary,
+                                                                  monkeypatch):
+    """A worker that dies raises in the reader (output so far is complete and in order); the
+    CLI says so on stderr and exits 1."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from classifier import bundled_model_path
+    from classifier.io import InputRecord
+    from classifier.stream import StreamOptions, process
+
+    _DyingClassifier.calls = 0
+    dying = _DyingClassifier.from_path(bundled_model_path())
+    texts = list(TEXTS.values()) * 4
+    records = [InputRecord("in", i, {"text": t}, t) for i, t in enumerate(texts)]
+    lines = []
+    with pytest.raises(BrokenProcessPool):
+        for routed in process(records, dying, StreamOptions(), batch_size=2, jobs=2):
+            lines.append(routed.source.line)
+    assert lines == list(range(len(lines)))  # what came out came in order, with no gap
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("killed")
+        yield
+
+    monkeypatch.setattr("classifier.cli.process", broken)
+    src = _write_jsonl(tmp_path / "in.jsonl", [json.dumps({"text": TEXTS["001"]}).encode()])
+    assert main(["annotate", "--silent", "--jobs", "2", str(src)]) == 1
+    assert b"Error: a worker process died (killed)" in capsysbinary.readouterr().err
 
 
 def test_installed_command_reads_stdin_and_writes_data_only():
