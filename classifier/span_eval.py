@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from .dataset import LabeledDocument, load_documents
 from .scoring import Classifier
@@ -61,6 +62,41 @@ def _labeled_spans_hit(doc: LabeledDocument, removed: np.ndarray) -> list[float]
     return shares
 
 
+def _auc(truth: np.ndarray, score: np.ndarray) -> float | None:
+    return round(float(roc_auc_score(truth, score)), 4) if 0 < truth.sum() < len(truth) else None
+
+
+def tagger_ranking(classifier: Classifier, documents: list[LabeledDocument]) -> dict:
+    """How well the span tagger's smoothed character scores rank injected characters above
+    genuine ones on every paragraph, flagged or not (spans are only looked for in paragraphs
+    the paragraph model flags, so this separates the two stages): ROC AUC against the
+    characters of genuine paragraphs and within part-genuine paragraphs, and per paragraph
+    (its strongest character) part-genuine against genuine."""
+    scores = classifier.model.score([list(d.paragraphs) for d in documents])
+    truth, score, mixed, strongest, is_mixed = [], [], [], [], []
+    row = 0
+    for doc in documents:
+        for paragraph, label, spans in zip(doc.paragraphs, doc.labels, doc.spans):
+            smoothed, _ = scores.characters(row)
+            row += 1
+            if not len(smoothed) or not (label == "genuine" or (label == "spam" and spans)):
+                continue
+            injected = np.zeros(len(paragraph), dtype=bool)
+            for s, e in spans:
+                injected[s:e] = True
+            truth.append(injected)
+            score.append(smoothed)
+            mixed.append(np.full(len(paragraph), bool(spans)))
+            strongest.append(smoothed.max())
+            is_mixed.append(bool(spans))
+    if not truth:
+        return {}
+    truth, score, mixed = (np.concatenate(a) for a in (truth, score, mixed))
+    return {"char_auc_vs_genuine_paragraphs": _auc(truth, score),
+            "char_auc_within_part_genuine_paragraphs": _auc(truth[mixed], score[mixed]),
+            "paragraph_auc_strongest_character": _auc(np.array(is_mixed), np.array(strongest))}
+
+
 def span_report(classifier: Classifier, documents: list[LabeledDocument]) -> dict:
     """Character precision/recall/F1 of injected spans, how many labeled spans are removed
     whole, in part or not at all, genuine characters removed, and how many spam-free
@@ -87,6 +123,7 @@ def span_report(classifier: Classifier, documents: list[LabeledDocument]) -> dic
         "spam_free_documents": len(clean_docs),
         "spam_free_documents_untouched": round(
             sum(not m["removed"].any() for m in clean_docs) / max(len(clean_docs), 1), 4),
+        "tagger_ranking": tagger_ranking(classifier, documents),
     }
 
 

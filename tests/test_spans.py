@@ -123,3 +123,8 @@ def test_span_report_counts_seed_004s_hand_spans(bundled, labeled_documents):
     assert spans["removed_whole"] + spans["removed_in_part"] + spans["missed"] == 33
     assert spans["missed"] == 0
     assert report["genuine_chars_removed"] <= 0.05
+    # the tagger, read on every paragraph regardless of the paragraph verdict, ranks seed
+    # 004's injected characters above its genuine ones (it trained on this page)
+    ranking = report["tagger_ranking"]
+    assert ranking["char_auc_within_part_genuine_paragraphs"] > 0.95
+    assert ranking["char_auc_vs_genuine_paragraphs"] > 0.95
