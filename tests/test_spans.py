@@ -128,3 +128,4 @@ def test_span_report_counts_seed_004s_hand_spans(bundled, labeled_documents):
     ranking = report["tagger_ranking"]
     assert ranking["char_auc_within_part_genuine_paragraphs"] > 0.95
     assert ranking["char_auc_vs_genuine_paragraphs"] > 0.95
+    assert ranking["part_genuine_found_at_1pct_genuine_cut"] > 0.9
