@@ -12,6 +12,7 @@ import numpy as np
 
 _EDGE = 0x02
 _SHIFT = np.uint64(21)  # code points fit in 21 bits
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio
 
 
 class KeyIndex:
@@ -23,7 +24,7 @@ class KeyIndex:
     def __init__(self, keys: np.ndarray):
         bits = max(4, (2 * len(keys)).bit_length())
         self.shift = np.uint64(64 - bits)
-        self.mask = np.uint64((1 << bits) - 1)
+        self.mask = np.int64((1 << bits) - 1)
         self.slots = np.full(1 << bits, -1, dtype=np.int32)
         pending = np.arange(len(keys))
         position = self._home(keys)
@@ -42,21 +43,30 @@ class KeyIndex:
         self.keys[occupied] = keys[self.slots[occupied]]
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
-        """Fibonacci hashing: the top bits of the key times 2^64 / golden ratio."""
-        return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> self.shift
+        """Fibonacci hashing: the top bits of the key times 2^64 / golden ratio (as int64, so
+        indexing with it needs no conversion)."""
+        return (np.asarray(keys, dtype=np.uint64) * _GOLDEN >> self.shift).view(np.int64)
 
     def find(self, queries: np.ndarray) -> np.ndarray:
         """Position of each query in the keys the index was built from, or -1. A query equal
-        to the empty value that reaches an empty slot reads its position, -1, as it should."""
-        found = np.full(len(queries), -1, dtype=np.int64)
-        todo = np.arange(len(queries))
+        to the empty value that reaches an empty slot reads its position, -1, as it should.
+        The first probe runs over all queries at once; later probes only over the few whose
+        home slot held another key."""
+        queries = np.asarray(queries, dtype=np.uint64)
         position = self._home(queries)
+        key = self.keys[position]
+        found = self.slots[position].astype(np.int64)
+        missed = key != queries
+        found[missed] = -1
+        todo = np.flatnonzero(missed & (key != self.empty))
+        position = position[todo]
         while todo.size:
+            position = (position + 1) & self.mask
             key = self.keys[position]
             hit = key == queries[todo]
             found[todo[hit]] = self.slots[position[hit]]
             probe_on = ~hit & (key != self.empty)
-            todo, position = todo[probe_on], (position[probe_on] + 1) & self.mask
+            todo, position = todo[probe_on], position[probe_on]
         return found
 
 
