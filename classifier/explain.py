@@ -21,7 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import _BOUNDARY, _MAX_WORD, CHAR_ORDERS, char_ngram_ids, tokenize, word_ids
+from .features import (
+    _BOUNDARY,
+    _MAX_WORD,
+    CHAR_ORDERS,
+    char_ngram_ids,
+    cut_batch,
+    tokenize,
+    word_ids,
+)
 from .model import LABELS, SpamModel
 from .results import DocumentResult
 from .text import normalize
@@ -77,7 +85,7 @@ def top_ngrams(model: SpamModel, paragraphs: Sequence[str], k: int = 5) -> list[
         raise RuntimeError("n-gram enumeration does not match features.char_ngram_ids")
     for (row, gram), col in zip(grams, cols.tolist(), strict=True):
         best[row][("char", gram.replace("\x02", EDGE))] = float(char_weight[col])
-    rows, cols = word_ids(normalised, vectorizer.word_features)
+    rows, cols = word_ids(cut_batch(normalised), vectorizer.word_features)
     words = [(row, w[:_MAX_WORD]) for row, p in enumerate(normalised) for w in tokenize(p)]
     for (row, word), col in zip(words, cols.tolist(), strict=True):
         best[row][("word", word)] = float(word_weight[col])

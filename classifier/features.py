@@ -9,6 +9,7 @@ one process scores identically in another.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import rjieba
@@ -82,6 +83,12 @@ class Batch:
         joined = normalize("\n".join(p for d in documents for p in d))
         paragraphs = joined.split("\n") if len(doc_index) else []
         return cls(paragraphs, doc_index, position, np.repeat(sizes, sizes))
+
+    @cached_property
+    def cut(self) -> Cut:
+        """jieba tokens of the paragraphs (``cut_batch``), cut once for every stage that
+        reads words."""
+        return cut_batch(self.paragraphs)
 
 
 def _code_points(paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +216,10 @@ _IS_SPACE = _whitespace_table()
 _NEWLINE = ord("\n")
 
 
-def cut_batch(paragraphs: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+Cut = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
+
+
+def cut_batch(paragraphs: list[str]) -> Cut:
     """jieba tokens of a whole batch in one rjieba call: the tokens, their code points
     (concatenated, ``uint32``) and lengths, and each token's paragraph (-1 for white space,
     which ``tokenize`` drops). jieba never joins across a line break and emits it on its own
@@ -244,10 +254,10 @@ def hash_words(codes: np.ndarray, lengths: np.ndarray, cap: int) -> np.ndarray:
         return _mix(sums + np.minimum(lengths, cap).astype(np.uint64))
 
 
-def word_ids(paragraphs: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every word occurrence (``tokenize``'s words); words are hashed from their
-    first ``_MAX_WORD`` code points. The whole batch is cut in one call (``cut_batch``)."""
-    tokens, codes, lengths, rows = cut_batch(paragraphs)
+def word_ids(cut: Cut, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every word occurrence (``tokenize``'s words) of a batch's ``cut_batch``;
+    words are hashed from their first ``_MAX_WORD`` code points."""
+    tokens, codes, lengths, rows = cut
     if not tokens:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     is_word = rows >= 0

@@ -37,7 +37,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from .features import _PRIME, _mix, cut_batch, hash_words
+from .features import _PRIME, Cut, _mix, cut_batch, hash_words
 from .lm import KeyIndex
 from .persist import ModelError, checked_sidecar, save_with_sidecar
 from .text import normalize
@@ -84,7 +84,12 @@ def _lookup(keys: np.ndarray, table: np.ndarray, *values: np.ndarray) -> list[np
     else:
         at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
         found = table[at] == keys
-    return [np.where(found, v[at], 0).astype(np.float64) for v in values]
+    hits = np.flatnonzero(found)
+    at = at[hits]
+    out = [np.zeros(len(keys)) for _ in values]
+    for o, v in zip(out, values):
+        o[hits] = v[at]
+    return out
 
 
 class _Level:
@@ -181,13 +186,34 @@ class Words:
     words, ``counts`` how many each paragraph has, ``lengths``, ``codes`` (their code points,
     concatenated) and ``hashes`` (see ``word_hashes``)."""
 
-    def __init__(self, flat: list[str], counts: np.ndarray):
+    def __init__(self, flat: list[str], counts: np.ndarray, lengths: np.ndarray | None = None,
+                 codes: np.ndarray | None = None):
         self.flat = flat
         self.counts = np.asarray(counts, dtype=np.int64)
-        self.lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-        self.codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
+        self.lengths = (np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+                        if lengths is None else lengths)
+        self.codes = (np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32)
+                      if codes is None else codes)
         self.hashes = (hash_words(self.codes, self.lengths, _MAX_WORD) if flat
                        else np.zeros(0, dtype=np.uint64))
+
+    @classmethod
+    def of_cut(cls, cut: Cut, n_paragraphs: int, selected: np.ndarray | None = None) -> Words:
+        """The words of the paragraphs ``cut_batch`` cut, or of the ``selected`` ones (a mask
+        over the paragraphs), in paragraph order."""
+        tokens, codes, lengths, rows = cut
+        keep = rows >= 0
+        if selected is not None:
+            keep &= selected[np.maximum(rows, 0)]
+        counts = np.bincount(rows[keep], minlength=n_paragraphs)
+        return cls(list(compress(tokens, keep)),
+                   counts if selected is None else counts[selected],
+                   lengths[keep], codes[np.repeat(keep, lengths)])
+
+    def __add__(self, other: Words) -> Words:
+        """The paragraphs of both, these first."""
+        return Words(self.flat + other.flat, np.r_[self.counts, other.counts],
+                     np.r_[self.lengths, other.lengths], np.r_[self.codes, other.codes])
 
     def by_paragraph(self) -> list[list[str]]:
         """The words of each paragraph."""
@@ -198,10 +224,7 @@ class Words:
 def tokenize(paragraphs: list[str]) -> Words:
     """jieba words of each paragraph (rjieba, the whole batch in one call), white space
     dropped."""
-    tokens, _, _, rows = cut_batch(paragraphs)
-    is_word = rows >= 0
-    return Words(list(compress(tokens, is_word)),
-                 np.bincount(rows[is_word], minlength=len(paragraphs)))
+    return Words.of_cut(cut_batch(paragraphs), len(paragraphs))
 
 
 _W_START = np.uint64(0x5354415254)  # "START"
@@ -329,8 +352,8 @@ class Lexicon:
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log frequency, tag, found) of each word hash; unknown words get ``floor`` and
         the tag ``#unknown``."""
-        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
-        found = self.hashes[at] == hashes
+        at = _index_of(self.hashes).find(hashes)
+        found = at >= 0
         unknown = self.tag_names.index("#unknown")
         return (np.where(found, self.logfreq[at], self.floor),
                 np.where(found, self.tags[at], unknown).astype(np.int64), found)
@@ -367,7 +390,7 @@ class _Tokens:
 
     def __init__(self, words: Words, lexicon: Lexicon):
         self.counts = words.counts
-        n = len(words.flat)
+        n = len(words.lengths)
         self.n = n
         self.lengths = words.lengths
         self.codes = words.codes
@@ -447,6 +470,7 @@ class TwinModel:
         self.alpha = alpha
         self.min_count = min_count
         self.coef_ = None
+        self._twin_tables = None
 
     def fit(self, words: Words, word_lm: WordBigramLM) -> TwinModel:
         """Count genuine text (``words``, the text ``word_lm`` was fitted on)."""
@@ -493,15 +517,42 @@ class TwinModel:
         lm = (count + 1.0) / (word_lm.total_ + len(word_lm.unigrams_) + 1.0)
         return np.where(found, np.exp(logfreq), lm)
 
-    def _parts(self, h, lf, tag, p_next, prev_tag, next_tag, prev2_tag, next2_tag, p_word,
-               left, right, left_total, right_total, own) -> dict[str, np.ndarray]:
-        """Context scores of words ``h``; ``left``/``right``: counts of the word pairs they
-        form with their neighbours; ``*_total``: counts of the left context and of the word
-        as a context; ``own``: the word's count."""
-        a = self.alpha
-        log_p = np.log(p_word)
+    def _tag_pairs(self, h, prev_tag, next_tag) -> tuple[np.ndarray, np.ndarray]:
+        """Counts of (previous part of speech, word ``h``) and (``h``, next part of speech)."""
         (tw,) = _lookup(_pair_keys(prev_tag, h), self.tw_keys_, self.tw_counts_)
         (wt,) = _lookup(_pair_keys(h, next_tag), self.wt_keys_, self.wt_counts_)
+        return tw, wt
+
+    def _twin_tag_pairs(self, slot, prev_tag, next_tag) -> tuple[np.ndarray, np.ndarray]:
+        """``_tag_pairs`` of the twins in lexicon ``slot``s, read from dense (twin word × part
+        of speech) tables built on first use from the same counts (never saved): a twin is
+        scored against every tag around it, so this is the hot look-up."""
+        if self._twin_tables is None:
+            words, word_of_slot = np.unique(self.lexicon.twin_words, return_inverse=True)
+            h = np.repeat(self.lexicon.hashes[words], len(self.lexicon.tag_names))
+            tags = np.tile(np.arange(len(self.lexicon.tag_names)), len(words))
+            shape = (len(words), len(self.lexicon.tag_names))
+            dtype = np.min_scalar_type(max(self.tw_counts_.max(initial=0),
+                                           self.wt_counts_.max(initial=0)))
+            self._twin_tables = (word_of_slot, *(c.astype(dtype).reshape(shape)
+                                                 for c in self._tag_pairs(h, tags, tags)))
+        word_of_slot, tw, wt = self._twin_tables
+        row = word_of_slot[slot]
+        return tw[row, prev_tag].astype(np.float64), wt[row, next_tag].astype(np.float64)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_twin_tables": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update({"_twin_tables": None, **state})
+
+    def _parts(self, h, lf, tag, p_next, prev_tag, next_tag, prev2_tag, next2_tag, p_word,
+               left, right, left_total, right_total, own, tw, wt) -> dict[str, np.ndarray]:
+        """Context scores of words ``h``; ``left``/``right``: counts of the word pairs they
+        form with their neighbours; ``*_total``: counts of the left context and of the word
+        as a context; ``own``: the word's count; ``tw``/``wt``: ``_tag_pairs``."""
+        a = self.alpha
+        log_p = np.log(p_word)
         p_tag = self.tag_prob_[next_tag]
         tri = self.log_tri_
         return {
@@ -544,7 +595,8 @@ class TwinModel:
         p_next, left_total = e["p_next"], e["left_total"]
         own = self._parts(t.hashes, t.logfreq, t.tags, p_next, t.prev_tag, t.next_tag,
                           t.prev2_tag, t.next2_tag, e["p_word"], e["left"], e["right"],
-                          left_total, e["right_total"], e["count"])
+                          left_total, e["right_total"], e["count"],
+                          *self._tag_pairs(t.hashes, t.prev_tag, t.next_tag))
         eligible = np.flatnonzero(t.cjk & np.isin(t.lengths, lex.lengths))
         tok, slot = lex.candidates(t.lengths, t.first_code, t.codes, eligible)
         idx = lex.twin_words[slot]
@@ -558,7 +610,8 @@ class TwinModel:
         twin = self._parts(h, lf, lex.tags[idx].astype(np.int64), p_next[tok], t.prev_tag[tok],
                            t.next_tag[tok], t.prev2_tag[tok], t.next2_tag[tok], np.exp(lf),
                            left, right, left_total[tok], self.twin_totals_[slot],
-                           self.twin_counts_[slot])
+                           self.twin_counts_[slot],
+                           *self._twin_tag_pairs(slot, t.prev_tag[tok], t.next_tag[tok]))
         has = np.zeros(t.n, dtype=bool)
         has[tok] = True
         starts = np.flatnonzero(np.r_[True, tok[1:] != tok[:-1]]) if len(tok) else tok
@@ -648,16 +701,17 @@ def spin_markers(paragraphs: list[str], markers: re.Pattern | None) -> np.ndarra
 
 def quality_features(paragraphs: list[str], char_lm: CharTrigramLM,
                      word_lm: WordBigramLM, markers: re.Pattern | None = None,
-                     twins: TwinModel | None = None) -> np.ndarray:
+                     twins: TwinModel | None = None, words: Words | None = None) -> np.ndarray:
     """Per normalised paragraph, the ``FEATURES`` and, given a twin model, the
-    ``TWIN_FEATURES`` (all vectorised over the batch)."""
-    paragraphs = [_clean(p) for p in paragraphs]
+    ``TWIN_FEATURES`` (all vectorised over the batch); ``words``: their ``tokenize``, if the
+    caller has it already."""
     lengths = np.fromiter((len(p) for p in paragraphs), dtype=np.int64, count=len(paragraphs))
     rows = np.repeat(np.arange(len(paragraphs)), lengths)
     s1, s2, s3 = char_lm.surprise(paragraphs)
     codes = np.frombuffer("".join(paragraphs).encode("utf-32-le"), dtype=np.uint32)
     cjk = ((codes >= 0x4E00) & (codes < 0xA000)) | ((codes >= 0x3400) & (codes < 0x4DC0))
-    words = tokenize(paragraphs)
+    if words is None:
+        words = tokenize(paragraphs)
     counts = words.counts
     w1, w2, oov, unseen = word_lm.surprise(words)
     word_rows = np.repeat(np.arange(len(paragraphs)), counts)
@@ -700,22 +754,26 @@ class QualityModel:
         self.classifier = classifier
         self.threshold = threshold
 
-    def features(self, paragraphs: list[str], normalized: bool = False) -> np.ndarray:
+    def features(self, paragraphs: list[str], normalized: bool = False,
+                 words: Words | None = None) -> np.ndarray:
+        """``quality_features`` of the paragraphs (``words``: see there; normalised text's)."""
         if not normalized:
             paragraphs = [normalize(p) for p in paragraphs]
         if self._pattern is None and self.markers:
             self._pattern = re.compile("|".join(map(re.escape, self.markers)))
         return quality_features(paragraphs, self.char_lm, self.word_lm, self._pattern,
-                                self.twins)
+                                self.twins, words)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_pattern": None}
 
-    def score(self, paragraphs: list[str], normalized: bool = False) -> np.ndarray:
-        """Probability of genuine quality of each paragraph (an empty one scores 1)."""
+    def score(self, paragraphs: list[str], normalized: bool = False,
+              words: Words | None = None) -> np.ndarray:
+        """Probability of genuine quality of each paragraph (an empty one scores 1);
+        ``words``: the jieba words of the normalised paragraphs, if already cut."""
         if not paragraphs:
             return np.zeros(0)
-        x = self.features(paragraphs, normalized)
+        x = self.features(paragraphs, normalized, words)
         scores = self.classifier.predict_proba(x)[:, 1]
         empty = np.fromiter((not p.strip() for p in paragraphs), dtype=bool,
                             count=len(paragraphs))

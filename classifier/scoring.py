@@ -10,7 +10,7 @@ import numpy as np
 
 from .config import Config
 from .model import LABELS, Scores, SpamModel, load_spam_model
-from .quality import QualityModel, in_context, load_quality_model
+from .quality import QualityModel, Words, in_context, load_quality_model, tokenize
 from .results import DocumentResult, ParagraphResult, Span
 from .spans import INJECTION_REASONS, remove_spans
 from .text import split_paragraphs
@@ -137,18 +137,30 @@ class Classifier:
         model = self.quality_model
         if model is None:
             return paragraph_quality, document_quality
-        rows, kept = [], []
-        for row, (label, text) in enumerate(zip(labels.tolist(), scores.batch.paragraphs)):
-            if label == "spam":
+        # paragraphs kept whole reuse the spam model's cut; those with spans removed are cut
+        # again, and come after them
+        batch = scores.batch
+        whole = np.zeros(len(labels), dtype=bool)
+        rows, cut_rows, cut_texts = [], [], []
+        for row, (label, text) in enumerate(zip(labels.tolist(), batch.paragraphs)):
+            if label == "boilerplate" or not text.strip():
+                continue
+            if label == "spam" and injected[row]:
                 text = remove_spans(text, injected[row])[0]
-            if label != "boilerplate" and text.strip():
+                if text.strip():
+                    cut_rows.append(row)
+                    cut_texts.append(text)
+            else:
+                whole[row] = True
                 rows.append(row)
-                kept.append(text)
-        if not rows:
+        if not rows and not cut_rows:
             return paragraph_quality, document_quality
+        kept = [batch.paragraphs[row] for row in rows] + cut_texts
+        words = Words.of_cut(batch.cut, len(labels), whole) + tokenize(cut_texts)
+        rows += cut_rows
         lengths = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
-        paragraph, document = in_context(model.score(kept, normalized=True), lengths,
-                                         scores.batch.doc_index[rows], n_documents)
+        paragraph, document = in_context(model.score(kept, normalized=True, words=words),
+                                         lengths, batch.doc_index[rows], n_documents)
         for row, value in zip(rows, paragraph.tolist()):
             paragraph_quality[row] = value
         for i, value in enumerate(document.tolist()):

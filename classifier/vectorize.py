@@ -41,7 +41,7 @@ class ParagraphVectorizer:
         n = len(batch.paragraphs)
         chars = count_matrix(*char_ngram_ids(batch.paragraphs, self.char_features), n,
                              self.char_features)
-        words = count_matrix(*word_ids(batch.paragraphs, self.word_features), n,
+        words = count_matrix(*word_ids(batch.cut, self.word_features), n,
                              self.word_features)
         return chars, words
 

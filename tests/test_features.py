@@ -11,6 +11,7 @@ from classifier.features import (
     Batch,
     _mix,
     char_ngram_ids,
+    cut_batch,
     segment_moving_mean,
     shape_features,
     tokenize,
@@ -32,7 +33,7 @@ def test_char_ngram_hashing_is_deterministic_and_order_free():
 
 
 def test_word_ids_match_tokens():
-    rows, cols = word_ids(["我们 在 北京", ""], 2**18)
+    rows, cols = word_ids(cut_batch(["我们 在 北京", ""]), 2**18)
     assert rows.tolist() == [0, 0, 0]
     assert len(set(cols.tolist())) == 3
 
@@ -57,7 +58,7 @@ def test_batched_word_ids_equal_the_reference(labeled_documents):
     for blank paragraphs, white space runs, CR/LF and words longer than the hash cap."""
     paragraphs = [normalize(p) for d in labeled_documents[::40] for p in d.paragraphs]
     paragraphs += ["", "  ", "a\r", "\u3000新闻\t", "x" * 100 + " 中国", "\r", "末尾 "]
-    rows, cols = word_ids(paragraphs, 2**18)
+    rows, cols = word_ids(cut_batch(paragraphs), 2**18)
     expected_rows, expected_cols = _reference_word_ids(paragraphs, 2**18)
     assert rows.tolist() == expected_rows
     assert cols.tolist() == expected_cols

@@ -98,6 +98,35 @@ def test_batch_tokenize_cuts_each_paragraph_as_jieba_does_alone():
     assert tokenize([]).flat == [] and tokenize(["", ""]).counts.tolist() == [0, 0]
 
 
+def test_words_of_a_shared_cut_equal_a_fresh_cut():
+    """The product scores quality on the words the spam model cut (paragraphs kept whole) and
+    on a new cut of the paragraphs whose spans were removed: the same words, in that order."""
+    from classifier.features import cut_batch
+
+    batch = ["国家卫生健康委员会发布数据。", "", "医院服务群众。", "一行\n两行", "发展是硬道理。"]
+    whole = np.array([True, True, False, True, False])
+    recut = ["医院服务", "硬道理。"]
+    shared = Words.of_cut(cut_batch(batch), len(batch), whole) + tokenize(recut)
+    fresh = tokenize([p for p, keep in zip(batch, whole) if keep] + recut)
+    assert shared.by_paragraph() == fresh.by_paragraph()
+    for name in ("counts", "lengths", "codes", "hashes"):
+        assert getattr(shared, name).tolist() == getattr(fresh, name).tolist(), name
+
+
+def test_twin_tables_hold_the_hashed_counts(model):
+    """The dense (twin word × part of speech) tables give every twin the counts the hash
+    look-up gives."""
+    twins = model.twins
+    rng = np.random.default_rng(0)
+    slot = rng.integers(0, len(twins.lexicon.twin_words), 5000)
+    prev_tag, next_tag = (rng.integers(0, len(twins.lexicon.tag_names), 5000) for _ in "ab")
+    h = twins.lexicon.hashes[twins.lexicon.twin_words[slot]]
+    tw, wt = twins._twin_tag_pairs(slot, prev_tag, next_tag)
+    expected_tw, expected_wt = twins._tag_pairs(h, prev_tag, next_tag)
+    assert np.count_nonzero(expected_tw) > 100 and np.count_nonzero(expected_wt) > 100
+    assert np.array_equal(tw, expected_tw) and np.array_equal(wt, expected_wt)
+
+
 def test_spinner_is_deterministic():
     table = spin.load_table("train")
     text = "国家发展改革委发布通知，进一步提升医疗服务水平，建设区域医疗中心。"
