@@ -13,18 +13,21 @@ import numpy as np
 _EDGE = 0x02
 _SHIFT = np.uint64(21)  # code points fit in 21 bits
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio
+_PRINT = np.uint64(0xD6E8FEB86659FD93)  # an odd multiplier for the fingerprints
 
 
 class KeyIndex:
     """Where each query stands in an array of unique ``uint64`` keys (-1: absent), by linear
-    probing in a table at most half full, every probe round vectorised over all queries. Each
-    slot holds its key next to its position, so a probe reads one array; empty slots hold a
-    value that is not a key."""
+    probing in a table at most half full, every probe round vectorised over all queries. A slot
+    holds a 32-bit fingerprint of its key and the key's position; a fingerprint that matches is
+    confirmed against the key itself. Probes read 4 bytes a slot, and the table takes 8 bytes a
+    slot; empty slots hold a fingerprint no key has."""
 
     def __init__(self, keys: np.ndarray):
         bits = max(4, (2 * len(keys)).bit_length())
         self.shift = np.uint64(64 - bits)
         self.mask = np.int64((1 << bits) - 1)
+        self.keys = keys
         self.slots = np.full(1 << bits, -1, dtype=np.int32)
         pending = np.arange(len(keys))
         position = self._home(keys)
@@ -35,39 +38,48 @@ class KeyIndex:
             placed = np.zeros(len(pending), dtype=bool)
             placed[free[first]] = True
             pending, position = pending[~placed], (position[~placed] + 1) & self.mask
-        self.empty = np.uint64(0)
-        while np.any(keys == self.empty):
-            self.empty += np.uint64(1)
-        self.keys = np.full(len(self.slots), self.empty, dtype=np.uint64)
+        prints = self._fingerprint(keys)
+        self.empty = np.uint32(0)
+        while np.any(prints == self.empty):
+            self.empty += np.uint32(1)
+        self.prints = np.full(len(self.slots), self.empty, dtype=np.uint32)
         occupied = self.slots >= 0
-        self.keys[occupied] = keys[self.slots[occupied]]
+        self.prints[occupied] = prints[self.slots[occupied]]
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         """Fibonacci hashing: the top bits of the key times 2^64 / golden ratio (as int64, so
         indexing with it needs no conversion)."""
         return (np.asarray(keys, dtype=np.uint64) * _GOLDEN >> self.shift).view(np.int64)
 
+    @staticmethod
+    def _fingerprint(keys: np.ndarray) -> np.ndarray:
+        """The top 32 bits of the key times another odd constant."""
+        return (np.asarray(keys, dtype=np.uint64) * _PRINT >> np.uint64(32)).astype(np.uint32)
+
     def find(self, queries: np.ndarray) -> np.ndarray:
-        """Position of each query in the keys the index was built from, or -1. A query equal
-        to the empty value that reaches an empty slot reads its position, -1, as it should.
-        The first probe runs over all queries at once; later probes only over the few whose
-        home slot held another key."""
+        """Position of each query in the keys the index was built from, or -1. Each round
+        probes one slot for every query still open: the first round all queries, later rounds
+        only those whose slot held another key."""
         queries = np.asarray(queries, dtype=np.uint64)
+        found = np.full(len(queries), -1, dtype=np.int64)
+        if len(self.keys) == 0:
+            return found
+        prints = self._fingerprint(queries)
         position = self._home(queries)
-        key = self.keys[position]
-        found = self.slots[position].astype(np.int64)
-        missed = key != queries
-        found[missed] = -1
-        todo = np.flatnonzero(missed & (key != self.empty))
-        position = position[todo]
-        while todo.size:
-            position = (position + 1) & self.mask
-            key = self.keys[position]
-            hit = key == queries[todo]
-            found[todo[hit]] = self.slots[position[hit]]
-            probe_on = ~hit & (key != self.empty)
-            todo, position = todo[probe_on], position[probe_on]
-        return found
+        todo = np.arange(len(queries))
+        while True:
+            slot_print = self.prints[position]
+            match = np.flatnonzero(slot_print == prints)
+            at = self.slots[position[match]]  # -1 where a query's print is the empty one
+            confirmed = self.keys[at] == queries[match]
+            found[todo[match[confirmed]]] = at[confirmed]
+            probe_on = slot_print != self.empty
+            probe_on[match[confirmed]] = False
+            on = np.flatnonzero(probe_on)
+            if not on.size:
+                return found
+            todo, prints, queries = todo[on], prints[on], queries[on]
+            position = (position[on] + 1) & self.mask
 
 
 def _codes(paragraphs: list[str]) -> np.ndarray:

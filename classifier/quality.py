@@ -352,8 +352,8 @@ class Lexicon:
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log frequency, tag, found) of each word hash; unknown words get ``floor`` and
         the tag ``#unknown``."""
-        at = _index_of(self.hashes).find(hashes)
-        found = at >= 0
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        found = self.hashes[at] == hashes
         unknown = self.tag_names.index("#unknown")
         return (np.where(found, self.logfreq[at], self.floor),
                 np.where(found, self.tags[at], unknown).astype(np.int64), found)
@@ -529,13 +529,15 @@ class TwinModel:
         scored against every tag around it, so this is the hot look-up."""
         if self._twin_tables is None:
             words, word_of_slot = np.unique(self.lexicon.twin_words, return_inverse=True)
-            h = np.repeat(self.lexicon.hashes[words], len(self.lexicon.tag_names))
-            tags = np.tile(np.arange(len(self.lexicon.tag_names)), len(words))
-            shape = (len(words), len(self.lexicon.tag_names))
+            h = self.lexicon.hashes[words]
             dtype = np.min_scalar_type(max(self.tw_counts_.max(initial=0),
                                            self.wt_counts_.max(initial=0)))
-            self._twin_tables = (word_of_slot, *(c.astype(dtype).reshape(shape)
-                                                 for c in self._tag_pairs(h, tags, tags)))
+            tw, wt = (np.zeros((len(words), len(self.lexicon.tag_names)), dtype=dtype)
+                      for _ in "ab")
+            for tag in range(len(self.lexicon.tag_names)):  # a column at a time: little memory
+                tw[:, tag], wt[:, tag] = self._tag_pairs(h, np.full(len(h), tag),
+                                                         np.full(len(h), tag))
+            self._twin_tables = word_of_slot, tw, wt
         word_of_slot, tw, wt = self._twin_tables
         row = word_of_slot[slot]
         return tw[row, prev_tag].astype(np.float64), wt[row, next_tag].astype(np.float64)
@@ -617,8 +619,9 @@ class TwinModel:
         starts = np.flatnonzero(np.r_[True, tok[1:] != tok[:-1]]) if len(tok) else tok
         columns = [own[name] for name in ("lf", "wwl", "wwr", "twl", "wtr", "t3")]
         posts = []
+        own_at_twin = {name: own[name][tok] for name in twin}
         for name, parts in _PARTS.items():
-            diff = sum(twin[p] for p in parts) - sum(own[p][tok] for p in parts)
+            diff = sum(twin[p] for p in parts) - sum(own_at_twin[p] for p in parts)
             gap = np.full(t.n, -5.0)
             post = np.zeros(t.n)
             if len(tok):

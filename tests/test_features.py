@@ -105,19 +105,40 @@ def test_segment_moving_mean_equals_a_window_per_character():
                                        rtol=1e-12, atol=1e-12)
 
 
+def _sorted_search(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[at] == queries, at, -1)
+
+
+def test_key_index_confirms_fingerprints(monkeypatch):
+    """With a fingerprint of two bits, most probes meet a matching print of another key, and
+    odd queries carry the print empty slots hold (even keys never do): the index must still
+    find exactly what a binary search finds."""
+    from classifier.lm import KeyIndex
+
+    def two_bits(keys):
+        return (np.asarray(keys) & np.uint64(3)).astype(np.uint32)
+
+    monkeypatch.setattr(KeyIndex, "_fingerprint", staticmethod(two_bits))
+    rng = np.random.default_rng(1)
+    keys = np.unique(rng.integers(0, 2**62, 3000, dtype=np.uint64) * np.uint64(2))
+    index = KeyIndex(keys)
+    assert index.empty == 1
+    queries = np.r_[keys, keys + np.uint64(1), keys + np.uint64(2), keys + np.uint64(3)]
+    assert np.array_equal(index.find(queries), _sorted_search(keys, queries))
+
+
 def test_key_index_finds_what_a_sorted_search_finds():
-    """The hash index behind the LM look-ups agrees with a binary search, also for the key 0,
-    for queries equal to its empty-slot value and for absent keys colliding on one home."""
+    """The hash index behind the LM look-ups agrees with a binary search, also for the key 0
+    and for absent keys colliding on one home."""
     from classifier.lm import KeyIndex
 
     rng = np.random.default_rng(0)
     keys = np.unique(np.r_[rng.integers(0, 2**63, 5000, dtype=np.uint64),
                            np.arange(0, 50, dtype=np.uint64)])
     index = KeyIndex(keys)
-    assert index.empty not in keys
-    queries = np.r_[keys, rng.integers(0, 2**63, 5000, dtype=np.uint64), index.empty,
+    assert index.empty not in KeyIndex._fingerprint(keys)
+    queries = np.r_[keys, rng.integers(0, 2**63, 5000, dtype=np.uint64),
                     keys[:100] + np.uint64(1)]
-    at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
-    expected = np.where(keys[at] == queries, at, -1)
-    assert np.array_equal(index.find(queries), expected)
+    assert np.array_equal(index.find(queries), _sorted_search(keys, queries))
     assert np.array_equal(KeyIndex(keys[:0]).find(queries[:10]), np.full(10, -1))
