@@ -13,7 +13,6 @@ from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from . import bundled_model_path, cached_model
@@ -99,9 +98,6 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in TOOLS:
         return _run_tool(argv[0], argv[1:])
     args = parse_args(argv)
-    # one BLAS thread per process: the dense products are small, extra BLAS threads only spin
-    # on the cores that --jobs gives to workers (forked workers keep this limit)
-    threadpool_limits(limits=1, user_api="blas")
     try:
         config = Config(spam_threshold=args.spam_threshold,
                         quality=args.quality or args.min_quality > 0)

@@ -68,7 +68,8 @@ class StandardLogistic:
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_
+        # einsum, not a BLAS product: these products are small, and BLAS threads only spin
+        z = np.einsum("ij,kj->ik", (x - self.mean_) / self.scale_, self.coef_) + self.intercept_
         if z.shape[1] == 1:  # two classes: one column of log-odds for the second
             z = np.hstack([np.zeros_like(z), z])
         z -= z.max(axis=1, keepdims=True)

@@ -637,7 +637,7 @@ class TwinModel:
 
     def swap_logit(self, x: np.ndarray) -> np.ndarray:
         """Log-odds that each word (a row of ``token_features``) is a swap."""
-        return ((x - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
+        return np.einsum("ij,j->i", (x - self.mean_) / self.scale_, self.coef_) + self.intercept_
 
     def paragraph_features(self, words: Words, word_lm: WordBigramLM) -> np.ndarray:
         """Per paragraph, the ``TWIN_FEATURES``."""
