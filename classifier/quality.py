@@ -532,8 +532,8 @@ class TwinModel:
             h = self.lexicon.hashes[words]
             dtype = np.min_scalar_type(max(self.tw_counts_.max(initial=0),
                                            self.wt_counts_.max(initial=0)))
-            tw, wt = (np.zeros((len(words), len(self.lexicon.tag_names)), dtype=dtype)
-                      for _ in "ab")
+            shape = (len(words), len(self.lexicon.tag_names))
+            tw, wt = np.zeros(shape, dtype=dtype), np.zeros(shape, dtype=dtype)
             for tag in range(len(self.lexicon.tag_names)):  # a column at a time: little memory
                 tw[:, tag], wt[:, tag] = self._tag_pairs(h, np.full(len(h), tag),
                                                          np.full(len(h), tag))
