@@ -13,8 +13,8 @@ encyclopedia text measure that:
   64-bit hashes of their code points, so no vocabulary is stored.
 - :class:`TwinModel`: the spinner's trace word by word. jieba's own dictionary (word counts and
   parts of speech of a corpus far larger than ours, see :class:`Lexicon`) gives every word its
-  *twins*, frequent words of the same length sharing all but one character (资源/资本,
-  由于/位于); a word is suspicious when a twin fits its neighbours much better than it does
+  *twins*, frequent words of the same length sharing one of its characters in the same place
+  (资源/资本, 由于/位于; a two-character word's twins differ from it in one place); a word is suspicious when a twin fits its neighbours much better than it does
   (word pairs and word/part-of-speech pairs of genuine text, a part-of-speech trigram model).
   A small logistic regression over those per-word gaps, trained on words swapped by the
   training spinner, gives each word a probability of being a swap.
@@ -309,8 +309,9 @@ class Lexicon:
     as arrays over word hashes: log relative frequency and tag. *Twins*: for every (length,
     position, character), the ``twins`` most frequent words (of relative frequency at least
     ``twin_min_freq``) of that length with that character there; the twins of a word are then
-    the frequent words that differ from it in one place (资源/资本, 由于/位于), the substitutes
-    a spinner picks."""
+    the frequent words that share one of its characters in its place: for a two-character word
+    those that differ from it in one place (资源/资本, 由于/位于), the substitutes a spinner
+    picks; a three-character word's twins mostly differ from it in two places."""
 
     def __init__(self, twins: int = 4, twin_min_freq: float = 1e-6,
                  lengths: tuple[int, ...] = (2, 3)):
