@@ -31,6 +31,10 @@ class InputRecord:
     message: str | None = None
 
 
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+               int: "a number", float: "a number", type(None): "null"}
+
+
 def _bad(source: str, line: int, code: str, message: str, fields: dict) -> InputRecord:
     return InputRecord(source, line, fields, None, code, message)
 
@@ -47,7 +51,7 @@ def parse_jsonl_line(raw: bytes, source: str, line: int, text_field: str) -> Inp
     except orjson.JSONDecodeError as exc:
         return _bad(source, line, "bad_json", f"not JSON: {exc}", {"raw": decoded.rstrip("\r\n")})
     if not isinstance(fields, dict):
-        return _bad(source, line, "not_an_object", f"a JSON {type(fields).__name__}, not an "
+        return _bad(source, line, "not_an_object", f"{_JSON_TYPES[type(fields)]}, not an "
                     "object", {"raw": fields})
     if text_field not in fields:
         keys = ", ".join(sorted(fields)) or "none"
@@ -55,8 +59,8 @@ def parse_jsonl_line(raw: bytes, source: str, line: int, text_field: str) -> Inp
                     fields)
     text = fields[text_field]
     if not isinstance(text, str):
-        return _bad(source, line, "not_a_string", f"field {text_field!r} is a "
-                    f"{type(text).__name__}, not a string", fields)
+        return _bad(source, line, "not_a_string", f"field {text_field!r} is "
+                    f"{_JSON_TYPES[type(text)]}, not a string", fields)
     return InputRecord(source, line, fields, text)
 
 

@@ -14,8 +14,9 @@ encyclopedia text measure that:
 - :class:`TwinModel`: the spinner's trace word by word. jieba's own dictionary (word counts and
   parts of speech of a corpus far larger than ours, see :class:`Lexicon`) gives every word its
   *twins*, frequent words of the same length sharing one of its characters in the same place
-  (资源/资本, 由于/位于; a two-character word's twins differ from it in one place); a word is suspicious when a twin fits its neighbours much better than it does
-  (word pairs and word/part-of-speech pairs of genuine text, a part-of-speech trigram model).
+  (资源/资本, 由于/位于; a two-character word's twins differ from it in one place); a word is
+  suspicious when a twin fits its neighbours much better than it does (word pairs and
+  word/part-of-speech pairs of genuine text, a part-of-speech trigram model).
   A small logistic regression over those per-word gaps, trained on words swapped by the
   training spinner, gives each word a probability of being a swap.
 

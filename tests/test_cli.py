@@ -53,6 +53,9 @@ def test_annotate_keeps_every_record_in_order(mixed_input, capsysbinary):
             offsets = [(p["start"], p["end"]) for p in r["spamfilter"]["paragraphs"]]
             assert offsets == split_paragraphs(TEXTS[r["id"]])
     assert f"{mixed_input}:2: bad_json".encode() in err
+    messages = [r["error"]["message"] for r in records if "error" in r]
+    assert messages[2] == "field 'text' is a number, not a string"  # JSON's names, not Python's
+    assert messages[4] == "an array, not an object"
     assert b"read 8, kept 3, cleaned 0, dropped 0, errors 5" in err
 
 
