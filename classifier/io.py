@@ -151,8 +151,8 @@ _READERS = {"jsonl": read_jsonl, "text": read_text, "warc": read_warc}
 
 
 def read_inputs(paths: list[str], text_field: str, fmt: str = "auto") -> Iterator[InputRecord]:
-    """Records of all inputs in order. An input that cannot be opened, or that ends early (a
-    truncated gzip), becomes an error record and the next input follows."""
+    """Records of all inputs in order. An input that cannot be opened or decompressed, or that
+    ends early (a truncated gzip), becomes an error record and the next input follows."""
     for path in paths:
         source = "<stdin>" if path == "-" else path
         fmt_of_path = input_format(path, fmt)
@@ -165,7 +165,9 @@ def read_inputs(paths: list[str], text_field: str, fmt: str = "auto") -> Iterato
                 line = record.line
                 yield record
         except (OSError, EOFError, zstandard.ZstdError) as exc:
-            code = "unreadable_input" if stream is None else "truncated_input"
+            # nothing read and no early end: not the format its name says (or not there at all)
+            started = line > 0 or isinstance(exc, EOFError)
+            code = "truncated_input" if started else "unreadable_input"
             yield _bad(source, line + 1, code, f"{type(exc).__name__}: {exc}", {})
         finally:
             if stream is not None and stream is not sys.stdin.buffer:

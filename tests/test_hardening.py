@@ -71,6 +71,22 @@ def test_missing_input_is_an_error_record_and_the_rest_flows(tmp_path, capsysbin
     assert b"absent.jsonl:1: unreadable_input" in err
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_a_file_not_compressed_as_named_is_unreadable_and_the_rest_flows(
+    tmp_path, capsysbinary, suffix
+):
+    wrong = tmp_path / f"plain.jsonl{suffix}"
+    wrong.write_bytes(_jsonl([{"text": NEWS}]))
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(_jsonl([{"text": NEWS}]))
+    assert main(["annotate", str(wrong), str(good)]) == 1
+    out, err = capsysbinary.readouterr()
+    records = _lines(out)
+    assert records[0]["error"]["code"] == "unreadable_input"
+    assert "spamfilter" in records[1]
+    assert f"plain.jsonl{suffix}:1: unreadable_input".encode() in err
+
+
 def test_encodings_boms_and_nuls(tmp_path, capsysbinary):
     lines = [
         b"\xef\xbb\xbf" + json.dumps({"id": "bom", "text": NEWS}).encode(),
