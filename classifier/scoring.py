@@ -140,7 +140,6 @@ class Classifier:
         # paragraphs kept whole reuse the spam model's cut; those with spans removed are cut
         # again, and come after them
         batch = scores.batch
-        whole = np.zeros(len(labels), dtype=bool)
         rows, cut_rows, cut_texts = [], [], []
         for row, (label, text) in enumerate(zip(labels.tolist(), batch.paragraphs)):
             if label == "boilerplate" or not text.strip():
@@ -151,10 +150,11 @@ class Classifier:
                     cut_rows.append(row)
                     cut_texts.append(text)
             else:
-                whole[row] = True
                 rows.append(row)
         if not rows and not cut_rows:
             return paragraph_quality, document_quality
+        whole = np.zeros(len(labels), dtype=bool)
+        whole[rows] = True
         kept = [batch.paragraphs[row] for row in rows] + cut_texts
         words = Words.of_cut(batch.cut, len(labels), whole) + tokenize(cut_texts)
         rows += cut_rows

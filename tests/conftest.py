@@ -14,6 +14,8 @@ from classifier.training import fit
 ROOT = Path(__file__).resolve().parent.parent
 LABELED = ROOT / "data" / "labeled"
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+SHARED = ROOT.parent / "shared" / "data"
+needs_shared = pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="needs ../shared/data")
 
 
 @pytest.fixture(scope="session")

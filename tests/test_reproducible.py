@@ -12,15 +12,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from classifier import bundled_model_path, load_model
 from classifier.config import Config
 from classifier.dataset import data_hash
 
-ROOT = Path(__file__).resolve().parent.parent
-LABELED = ROOT / "data" / "labeled"
-SHARED = ROOT.parent / "shared" / "data"
+from .conftest import LABELED, needs_shared
+
 TOLERANCE = 1e-6
 
 
@@ -55,7 +53,7 @@ def test_train_py_rebuilds_the_bundled_spam_model(tmp_path):
     assert np.abs(rebuilt - bundled).max() <= TOLERANCE
 
 
-@pytest.mark.skipif(not (SHARED / "news").is_dir(), reason="needs ../shared/data")
+@needs_shared
 def test_quality_train_rebuilds_the_bundled_quality_model(tmp_path):
     """``python -m classifier.quality_train`` (about 20 s) gives the bundled model's scores;
     the rebuilt quality model is placed next to a copy of the bundled spam model, so only the
