@@ -181,6 +181,15 @@ def segment_moving_mean(values: np.ndarray, lengths: np.ndarray, width: int) -> 
 SURPRISE_BINS = np.array([2.0, 3.5, 5.0, 6.5, 8.0, 10.0])
 
 
+def _surprise_bin(values: np.ndarray) -> np.ndarray:
+    """How many of ``SURPRISE_BINS`` each value reaches (``searchsorted(side="right")``, by
+    six comparisons, which is several times faster than a binary search per value)."""
+    bins = np.zeros(len(values), dtype=np.int64)
+    for edge in SURPRISE_BINS:
+        bins += values >= edge
+    return bins
+
+
 def surprise_ids(into: np.ndarray, lengths: np.ndarray, n_features: int) -> np.ndarray:
     """How unexpected each character's transitions are, as hashed columns: the binned surprise
     into the character, out of it, both together, and around it; a (4, characters) array.
@@ -192,7 +201,7 @@ def surprise_ids(into: np.ndarray, lengths: np.ndarray, n_features: int) -> np.n
     last[(starts + lengths - 1)[lengths > 0]] = True
     out_of = np.where(last, 0.0, np.roll(into, -1))
     window = segment_moving_mean(into, lengths, 5)
-    bins = [np.searchsorted(SURPRISE_BINS, v, side="right") for v in (into, out_of, window)]
+    bins = [_surprise_bin(v) for v in (into, out_of, window)]
     codes = np.stack([bins[0], bins[1] + 16, bins[0] * 8 + bins[1] + 32, bins[2] + 128])
     # every code is below 256: hash the 256 possible codes once, then look them up
     column_of_code = _bucket(_mix(np.arange(256, dtype=np.uint64) + np.uint64(0x5BD1E995)),

@@ -2,8 +2,9 @@
 
 Injected keywords and spliced sentences leave a trace whatever their words: the character
 transitions at their edges, and the transitions inside them, are unlikely in genuine prose. The
-model gives ``-log P(c_i | c_{i-1})`` for every character; bigram counts are found through a
-vectorised open-addressing hash index.
+model gives ``-log P(c_i | c_{i-1})`` for every character. Bigram counts are read from a dense
+table when both characters are among the commonest, from a vectorised open-addressing hash
+index otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import numpy as np
 
 _EDGE = 0x02
 _SHIFT = np.uint64(21)  # code points fit in 21 bits
+_LOW = np.uint64((1 << 21) - 1)
+_CODE_POINTS = 0x110000
+DENSE_CHARACTERS = 2048  # the commonest characters, whose pairs PairCounts keeps in a table
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio
 _PRINT = np.uint64(0xD6E8FEB86659FD93)  # an odd multiplier for the fingerprints
 
@@ -82,6 +86,41 @@ class KeyIndex:
             position = (position[on] + 1) & self.mask
 
 
+class PairCounts:
+    """Counts of code-point pairs (keys ``first << 21 | second``, unique and sorted). Pairs of
+    two of the ``common`` characters, most of any text, are read from a dense table in one
+    look-up; the others go through a :class:`KeyIndex` of the rest."""
+
+    def __init__(self, pairs: np.ndarray, counts: np.ndarray, common: np.ndarray):
+        size = len(common)
+        self.size = np.int64(size)
+        self.rank = np.full(_CODE_POINTS, -1, dtype=np.int16 if size < 2**15 else np.int32)
+        self.rank[common] = np.arange(size)
+        first, second = self._ranks(pairs >> _SHIFT, pairs & _LOW)
+        dense = (first >= 0) & (second >= 0)
+        self.table = np.zeros(size * size, dtype=np.min_scalar_type(int(counts.max(initial=0))))
+        self.table[first[dense] * self.size + second[dense]] = counts[dense]
+        self.rest = KeyIndex(pairs[~dense])
+        self.rest_counts = counts[~dense]
+
+    def _ranks(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (self.rank[first.astype(np.int64)].astype(np.int64),
+                self.rank[second.astype(np.int64)].astype(np.int64))
+
+    def count(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The count of each pair (``first[i]``, ``second[i]``) of code points, 0 if unseen."""
+        a, b = self._ranks(first, second)
+        dense = (a >= 0) & (b >= 0)
+        out = np.empty(len(first))
+        out[dense] = self.table[a[dense] * self.size + b[dense]]
+        rest = np.flatnonzero(~dense)
+        at = self.rest.find((first[rest] << _SHIFT) | second[rest])
+        seen = at >= 0
+        out[rest] = 0.0
+        out[rest[seen]] = self.rest_counts[at[seen]]
+        return out
+
+
 def _codes(paragraphs: list[str]) -> np.ndarray:
     """Code points of all paragraphs, each wrapped in edge marks."""
     marked = "".join(f"\x02{p}\x02" for p in paragraphs)
@@ -110,26 +149,27 @@ class CharBigramLM:
         self.total_ = float(len(codes))
         self.bigrams_, bigram_counts = np.unique(_pairs(codes), return_counts=True)
         self.bigram_counts_ = bigram_counts.astype(np.float64)
-        self._index = KeyIndex(self.bigrams_)
+        self._pairs = self._pair_counts()
         return self
 
+    def _pair_counts(self) -> PairCounts:
+        seen = np.flatnonzero(self.unigram_counts_)
+        common = seen[np.argsort(-self.unigram_counts_[seen], kind="stable")][:DENSE_CHARACTERS]
+        return PairCounts(self.bigrams_, self.bigram_counts_, common)
+
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_index"}  # rebuilt on load
+        return {k: v for k, v in self.__dict__.items() if k != "_pairs"}  # rebuilt on load
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._index = KeyIndex(self.bigrams_)
-
-    def _bigram_count(self, keys: np.ndarray) -> np.ndarray:
-        at = self._index.find(keys)
-        return np.where(at >= 0, self.bigram_counts_[at], 0.0)
+        self._pairs = self._pair_counts()
 
     def surprise(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray:
         """``-log P(current | previous)`` in nats, element-wise over code-point arrays."""
         unigram = (self.unigram_counts_[current.astype(np.int64)] + 1.0) / (
             self.total_ + self.vocabulary_
         )
-        pair = self._bigram_count((previous << _SHIFT) | current)
+        pair = self._pairs.count(previous, current)
         context = self.unigram_counts_[previous.astype(np.int64)]
         return -np.log((pair + self.k * unigram) / (context + self.k))
 

@@ -8,8 +8,10 @@ import numpy as np
 from classifier.features import (
     _MAX_WORD,
     _PRIME,
+    SURPRISE_BINS,
     Batch,
     _mix,
+    _surprise_bin,
     char_ngram_ids,
     cut_batch,
     segment_moving_mean,
@@ -105,6 +107,15 @@ def test_segment_moving_mean_equals_a_window_per_character():
                                        rtol=1e-12, atol=1e-12)
 
 
+def test_surprise_bins_equal_a_sorted_search():
+    """Binning by comparisons puts every value, edges and infinity included, where a binary
+    search over the bin edges does."""
+    values = np.r_[np.random.default_rng(5).gamma(2.0, 2.0, 10_000), SURPRISE_BINS,
+                   np.nextafter(SURPRISE_BINS, -np.inf), 0.0, np.inf]
+    np.testing.assert_array_equal(_surprise_bin(values),
+                                  np.searchsorted(SURPRISE_BINS, values, side="right"))
+
+
 def _sorted_search(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
     at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
     return np.where(keys[at] == queries, at, -1)
@@ -142,3 +153,25 @@ def test_key_index_finds_what_a_sorted_search_finds():
                     keys[:100] + np.uint64(1)]
     assert np.array_equal(index.find(queries), _sorted_search(keys, queries))
     assert np.array_equal(KeyIndex(keys[:0]).find(queries[:10]), np.full(10, -1))
+
+
+def test_pair_counts_read_the_dense_table_and_the_index_alike():
+    """Pairs of common characters come from the dense table, the others from the hash index:
+    every pair, seen or not, common, rare or outside the BMP, gets the count a binary search
+    over all pairs gives."""
+    from classifier.lm import _SHIFT, PairCounts
+
+    rng = np.random.default_rng(2)
+    alphabet = np.r_[np.arange(0x4E00, 0x4E40), [0x02, 0x41, 0x1F600, 0x10FFFF]].astype(np.uint64)
+    first, second = rng.choice(alphabet, 4000), rng.choice(alphabet, 4000)
+    pairs, counts = np.unique((first << _SHIFT) | second, return_counts=True)
+    counts = counts.astype(np.float64) * 300  # more than a uint8 holds
+    common = alphabet[rng.permutation(len(alphabet))[:20]]
+    table = PairCounts(pairs, counts, common)
+    assert 0 < len(table.rest.keys) < len(pairs)
+    a, b = rng.choice(alphabet, 5000), rng.choice(alphabet, 5000)
+    at = _sorted_search(pairs, (a << _SHIFT) | b)
+    np.testing.assert_array_equal(table.count(a, b), np.where(at >= 0, counts[at], 0.0))
+    everything = PairCounts(pairs, counts, alphabet)  # no pair left for the index
+    assert len(everything.rest.keys) == 0
+    np.testing.assert_array_equal(everything.count(a, b), table.count(a, b))
