@@ -190,8 +190,8 @@ def _surprise_bin(values: np.ndarray) -> np.ndarray:
     return bins
 
 
-def surprise_ids(into: np.ndarray, lengths: np.ndarray, n_features: int) -> np.ndarray:
-    """How unexpected each character's transitions are, as hashed columns: the binned surprise
+def surprise_codes(into: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """How unexpected each character's transitions are, as codes below 256: the binned surprise
     into the character, out of it, both together, and around it; a (4, characters) array.
     ``into`` is flat over paragraphs of ``lengths``."""
     if not lengths.sum():
@@ -202,11 +202,12 @@ def surprise_ids(into: np.ndarray, lengths: np.ndarray, n_features: int) -> np.n
     out_of = np.where(last, 0.0, np.roll(into, -1))
     window = segment_moving_mean(into, lengths, 5)
     bins = [_surprise_bin(v) for v in (into, out_of, window)]
-    codes = np.stack([bins[0], bins[1] + 16, bins[0] * 8 + bins[1] + 32, bins[2] + 128])
-    # every code is below 256: hash the 256 possible codes once, then look them up
-    column_of_code = _bucket(_mix(np.arange(256, dtype=np.uint64) + np.uint64(0x5BD1E995)),
-                             n_features)
-    return column_of_code[codes]
+    return np.stack([bins[0], bins[1] + 16, bins[0] * 8 + bins[1] + 32, bins[2] + 128])
+
+
+def surprise_columns(n_features: int) -> np.ndarray:
+    """The hashed column of each of the 256 ``surprise_codes``."""
+    return _bucket(_mix(np.arange(256, dtype=np.uint64) + np.uint64(0x5BD1E995)), n_features)
 
 
 def tokenize(paragraph: str) -> list[str]:

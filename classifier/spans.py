@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .features import char_context_ids, segment_moving_mean, surprise_ids
+from .features import char_context_ids, segment_moving_mean, surprise_codes, surprise_columns
 from .linear import SparseLogistic
 from .lm import CharBigramLM
 from .results import Span
@@ -110,20 +110,15 @@ class SpanTagger:
         )
         return self
 
-    def _feature_ids(self, paragraphs: list[str]) -> np.ndarray:
-        """The columns describing each character: the n-grams around it and its surprise, a
-        (features per character, characters) array."""
-        return np.concatenate([
-            char_context_ids(paragraphs, SPAN_FEATURES),
-            surprise_ids(self.lm.paragraph_surprise(paragraphs),
-                         np.fromiter(map(len, paragraphs), dtype=np.int64,
-                                     count=len(paragraphs)),
-                         SPAN_FEATURES),
-        ])
+    def _surprise_codes(self, paragraphs: list[str]) -> np.ndarray:
+        lengths = np.fromiter(map(len, paragraphs), dtype=np.int64, count=len(paragraphs))
+        return surprise_codes(self.lm.paragraph_surprise(paragraphs), lengths)
 
     def _features(self, paragraphs: list[str]) -> sp.csr_matrix:
-        """One row per character, binary features (repeats add up), for training."""
-        cols = self._feature_ids(paragraphs)
+        """One row per character, binary features (repeats add up), for training: the n-grams
+        around it and its surprise."""
+        cols = np.concatenate([char_context_ids(paragraphs, SPAN_FEATURES),
+                               surprise_columns(SPAN_FEATURES)[self._surprise_codes(paragraphs)]])
         rows = np.tile(np.arange(cols.shape[1]), cols.shape[0])
         return sp.csr_matrix((np.ones(cols.size, dtype=np.float32), (rows, cols.ravel())),
                              shape=(cols.shape[1], SPAN_FEATURES))
@@ -131,11 +126,14 @@ class SpanTagger:
     def char_logits(self, paragraphs: list[str]) -> np.ndarray:
         """Unsmoothed log-odds of every character of the batch, flat. The same numbers as the
         classifier's decision function on ``_features``, summed by gathering weights instead of
-        building the matrix."""
+        building the matrix (the surprise codes' from a table of 256)."""
         weights = self.classifier_.coef_[0]
-        return weights[self._feature_ids(paragraphs)].sum(axis=0) + float(
-            self.classifier_.intercept_[0]
-        )
+        context = char_context_ids(paragraphs, SPAN_FEATURES)
+        codes = self._surprise_codes(paragraphs)
+        gathered = np.empty((len(context) + len(codes), context.shape[1]), dtype=weights.dtype)
+        np.take(weights, context, out=gathered[: len(context)])
+        np.take(weights[surprise_columns(SPAN_FEATURES)], codes, out=gathered[len(context) :])
+        return gathered.sum(axis=0) + float(self.classifier_.intercept_[0])
 
     def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Smoothed and unsmoothed log-odds that each character is injected (flat over the
