@@ -12,8 +12,8 @@ from .config import Config
 from .model import LABELS, Scores, SpamModel, load_spam_model
 from .quality import QualityModel, Words, in_context, load_quality_model, tokenize
 from .results import DocumentResult, ParagraphResult, Span
-from .spans import INJECTION_REASONS, remove_spans
-from .text import split_paragraphs
+from .spans import INJECTION_REASONS, merge, remove_spans
+from .text import split_long_line, split_paragraphs
 
 QUALITY_MODEL = "quality.joblib"
 _SPAM = LABELS.index("spam")
@@ -49,6 +49,35 @@ class _Columns:
             boilerplate_score=self.boilerplate_scores[row],
             spans=tuple((start + s, start + e) for s, e in self.injected.get(row, ())),
             quality=self.quality[row],
+        )
+
+    def segmented(self, start: int, end: int, segments: list[tuple[int, int, int]]
+                  ) -> ParagraphResult:
+        """A paragraph scored in ``segments`` (start, end, row): spam if any segment is, with
+        the reason and spam score of its strongest one and the spans of all; otherwise
+        genuine if any segment is; its boilerplate score and quality are the segments',
+        weighted by length."""
+        if len(segments) == 1:
+            return self.paragraph(start, end, segments[0][2])
+        rows = [row for _, _, row in segments]
+        labels = {self.labels[row] for row in rows}
+        label = next(x for x in ("spam", "genuine", "boilerplate") if x in labels)
+        strongest = max(rows, key=self.spam_scores.__getitem__)
+        weight = np.array([e - s for s, e, _ in segments], dtype=np.float64)
+        scored = [(w, self.quality[row]) for w, row in zip(weight, rows)
+                  if self.quality[row] is not None]
+        return ParagraphResult(
+            start=start,
+            end=end,
+            label=label,
+            reason=self.reasons[strongest] if label == "spam" else None,
+            spam_score=self.spam_scores[strongest],
+            boilerplate_score=float(weight @ [self.boilerplate_scores[r] for r in rows]
+                                    / weight.sum()),
+            spans=tuple(merge([(s + a, s + b) for s, _, row in segments
+                               for a, b in self.injected.get(row, ())])),
+            quality=(float(sum(w * q for w, q in scored) / sum(w for w, _ in scored))
+                     if scored else None),
         )
 
 
@@ -98,8 +127,10 @@ class Classifier:
             if not isinstance(text, str):
                 raise TypeError(f"predict() takes str items; item {i} is {type(text).__name__}")
         offsets = [split_paragraphs(text) for text in texts]
-        scores = self.model.score([[text[s:e] for s, e in spans] for text, spans in
-                                   zip(texts, offsets)])
+        segments = [[split_long_line(text, s, e) for s, e in spans]
+                    for text, spans in zip(texts, offsets)]
+        scores = self.model.score([[text[a:b] for parts in paragraphs for a, b in parts]
+                                   for text, paragraphs in zip(texts, segments)])
         labels = decide(scores.proba, self.config.spam_threshold)
         injected = self._injected_spans(scores, labels)
         quality, document_quality = self._kept_quality(scores, labels, injected, len(texts))
@@ -110,10 +141,11 @@ class Classifier:
         return [
             self._document(
                 text,
-                [columns.paragraph(s, e, row) for s, e in spans for row in (next(rows),)],
+                [columns.segmented(s, e, [(a, b, next(rows)) for a, b in parts])
+                 for (s, e), parts in zip(spans, paragraphs)],
                 document_quality[i],
             )
-            for i, (text, spans) in enumerate(zip(texts, offsets))
+            for i, (text, spans, paragraphs) in enumerate(zip(texts, offsets, segments))
         ]
 
     def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:

@@ -1,9 +1,10 @@
 """Character-level evaluation of injected-span location and cleaning.
 
-    python -m classifier.span_eval [--model PATH] [--data data/heldout] [--data FILE …]
+    python -m classifier.span_eval [--model PATH] [--data data/heldout] [--data FILE …] [--join SEP]
 
-A document is rebuilt from its labeled paragraphs (joined by "\\n") and scored as a whole. The
-truth is: the spans of a spam paragraph that has them, all of a spam paragraph that has none.
+A document is rebuilt from its labeled paragraphs (joined by "\\n", or by ``--join``: "" or " "
+make a page flattened into one line) and scored as a whole. The truth is: the spans of a spam
+paragraph that has them, all of a spam paragraph that has none.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from .dataset import LabeledDocument, load_documents
 from .scoring import Classifier
 
 
-def _masks(doc: LabeledDocument, predicted_spans) -> dict[str, np.ndarray]:
-    """Per character of the rebuilt document: truly injected, predicted removed, genuine, and
-    whether it sits in a paragraph that is part genuine, part injected."""
-    text = "\n".join(doc.paragraphs)
+def _masks(doc: LabeledDocument, predicted_spans, sep: str) -> dict[str, np.ndarray]:
+    """Per character of the document rebuilt with ``sep``: truly injected, predicted removed,
+    genuine, and whether it sits in a paragraph that is part genuine, part injected."""
+    text = sep.join(doc.paragraphs)
     n = len(text)
     injected, genuine, mixed, removed = (np.zeros(n, dtype=bool) for _ in range(4))
     cursor = 0
@@ -38,7 +39,7 @@ def _masks(doc: LabeledDocument, predicted_spans) -> dict[str, np.ndarray]:
             injected[cursor:end] = True
         elif label == "genuine":
             genuine[cursor:end] = True
-        cursor = end + 1
+        cursor = end + len(sep)
     for s, e in predicted_spans:
         removed[s:e] = True
     return {"injected": injected, "genuine": genuine, "mixed": mixed, "removed": removed}
@@ -53,12 +54,12 @@ def _prf(truth: np.ndarray, guess: np.ndarray) -> dict:
             "chars": int(truth.sum())}
 
 
-def _labeled_spans_hit(doc: LabeledDocument, removed: np.ndarray) -> list[float]:
+def _labeled_spans_hit(doc: LabeledDocument, removed: np.ndarray, sep: str) -> list[float]:
     """The share of each labeled injected span (inside a part-genuine paragraph) removed."""
     shares, cursor = [], 0
     for paragraph, spans in zip(doc.paragraphs, doc.spans):
         shares += [float(removed[cursor + s : cursor + e].mean()) for s, e in spans]
-        cursor += len(paragraph) + 1
+        cursor += len(paragraph) + len(sep)
     return shares
 
 
@@ -102,15 +103,16 @@ def tagger_ranking(classifier: Classifier, documents: list[LabeledDocument]) -> 
             "part_genuine_found_at_1pct_genuine_cut": None if found is None else round(found, 4)}
 
 
-def span_report(classifier: Classifier, documents: list[LabeledDocument]) -> dict:
+def span_report(classifier: Classifier, documents: list[LabeledDocument],
+                sep: str = "\n") -> dict:
     """Character precision/recall/F1 of injected spans, how many labeled spans are removed
     whole, in part or not at all, genuine characters removed, and how many spam-free
-    documents come out untouched."""
-    results = classifier.predict_batch(["\n".join(d.paragraphs) for d in documents])
-    masks = [_masks(d, [s for p in r.paragraphs for s in p.spans])
+    documents come out untouched; documents rebuilt by joining their paragraphs with ``sep``."""
+    results = classifier.predict_batch([sep.join(d.paragraphs) for d in documents])
+    masks = [_masks(d, [s for p in r.paragraphs for s in p.spans], sep)
              for d, r in zip(documents, results)]
     hits = np.array([h for d, m in zip(documents, masks)
-                     for h in _labeled_spans_hit(d, m["removed"])])
+                     for h in _labeled_spans_hit(d, m["removed"], sep)])
     joined = {k: np.concatenate([m[k] for m in masks]) for k in masks[0]}
     clean_docs = [m for m in masks if not m["injected"].any()]
     mixed = joined["mixed"]
@@ -139,10 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="model file (default: the bundled model)")
     parser.add_argument("--data", type=Path, action="append",
                         help="labeled JSONL file or directory (repeatable; default: data/heldout)")
+    parser.add_argument("--join", default="\n", metavar="SEP",
+                        help="join each document's paragraphs with SEP instead of a line break "
+                             "(--join '' or --join ' ': the page flattened into one line)")
     args = parser.parse_args(argv)
     classifier = load_model(args.model)
     for data in args.data or [Path("data/heldout")]:
-        print(data, json.dumps(span_report(classifier, load_documents(data)), indent=1))
+        report = span_report(classifier, load_documents(data), args.join)
+        print(data, json.dumps(report, indent=1))
     return 0
 
 

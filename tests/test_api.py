@@ -68,3 +68,28 @@ def test_lone_surrogates_are_scored_not_fatal():
     assert doc.text == text
     assert [(p.start, p.end, p.label) for p in doc.paragraphs] == [
         (p.start, p.end, p.label) for p in replaced.paragraphs]
+
+
+def test_a_page_flattened_into_one_line_is_one_paragraph_cleaned_by_its_segments(
+        labeled_documents):
+    """Seed 003 (a keyword list glued to a story) with its line breaks removed: one
+    paragraph, scored in segments, spam through its keyword segments, and the cleaned text
+    keeps the story."""
+    (doc,) = [d for d in labeled_documents if d.doc_id == "seed/003"]
+    text = "".join(doc.paragraphs)
+    spam, cursor = [], 0
+    for paragraph, label in zip(doc.paragraphs, doc.labels):
+        if label == "spam":
+            spam += range(cursor, cursor + len(paragraph))
+        cursor += len(paragraph)
+    result = predict(text)
+    (paragraph,) = result.paragraphs
+    assert (paragraph.start, paragraph.end) == (0, len(text))
+    assert paragraph.label == "spam" and paragraph.reason is not None
+    assert len(paragraph.spans) > 1 and paragraph.spans == tuple(sorted(paragraph.spans))
+    removed = {i for s, e in paragraph.spans for i in range(s, e)}
+    print(f"spam characters {len(spam)}, removed {len(removed)}, "
+          f"of them spam {len(removed & set(spam))}")
+    assert len(removed & set(spam)) >= 0.9 * len(spam)
+    assert len(removed - set(spam)) <= 0.05 * (len(text) - len(spam))
+    assert len(result.clean_text) == len(text) - len(removed)

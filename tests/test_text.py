@@ -45,3 +45,38 @@ def test_split_paragraphs_offsets_are_increasing():
     spans = split_paragraphs(text)
     assert spans == sorted(spans)
     assert [text[s:e] for s, e in spans] == ["a", "b c", "d"]
+
+
+def test_a_long_paragraph_is_scored_in_segments_cut_at_sentence_ends_and_spaces():
+    """A page flattened into one line stays one paragraph, scored in segments of at least
+    SEGMENT characters, each ending at a sentence end (with its closing quote) or before white
+    space, that together hold every non-space character of the line, in order; paragraphs
+    up to LONG_LINE are scored whole."""
+    from classifier.text import LONG_LINE, SEGMENT, split_long_line
+
+    sentence = "记者从市卫生健康委员会获悉，全市新建社区医院十二所，服务能力明显提升。"
+    quoted = "他说：“我们还会继续努力。”"
+    spaced = "相关阅读 热点新闻 今日头条 "
+    line = (sentence * 8 + quoted + spaced * 10 + sentence * 6).strip()
+    assert len(line) > LONG_LINE
+    text = "标题\n  " + line + "  \n" + sentence
+    spans = split_paragraphs(text)
+    assert [text[s:e] for s, e in spans] == ["标题", line, sentence]
+    assert split_long_line(text, *spans[0]) == [spans[0]]
+    parts = split_long_line(text, *spans[1])
+    segments = [text[s:e] for s, e in parts]
+    assert len(segments) > 2 and parts == sorted(parts)
+    assert parts[0][0] == spans[1][0] and parts[-1][1] == spans[1][1]
+    assert all(len(s) >= SEGMENT and s == s.strip() for s in segments[:-1])
+    assert all(s.endswith(("。", "。”")) or text[e] == " " for s, (_, e) in
+               zip(segments[:-1], parts[:-1]))
+    assert "".join(segments).replace(" ", "") == line.replace(" ", "")
+    whole = sentence * 8  # 280 characters
+    assert split_long_line(whole, 0, len(whole)) == [(0, len(whole))]
+
+
+def test_a_long_paragraph_without_any_break_is_scored_whole():
+    from classifier.text import split_long_line
+
+    line = "关键词" * 300
+    assert split_long_line(line, 0, len(line)) == [(0, len(line))]
