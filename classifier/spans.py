@@ -66,6 +66,7 @@ def _blank_after_removal(text: str, line_start: int, line_end: int, removed: lis
 
 
 SPAN_FEATURES = 2**20
+_SURPRISE_COLUMNS = surprise_columns(SPAN_FEATURES)  # hashed once, not per batch
 INJECTION_MARGIN = 2.0  # log-odds below an injected paragraph's strongest character
 INJECTION_EDGE = 1  # characters added on each side of an injected run
 INJECTION_RAW = 2.0  # unsmoothed log-odds over which a character of an injected paragraph counts
@@ -118,7 +119,7 @@ class SpanTagger:
         """One row per character, binary features (repeats add up), for training: the n-grams
         around it and its surprise."""
         cols = np.concatenate([char_context_ids(paragraphs, SPAN_FEATURES),
-                               surprise_columns(SPAN_FEATURES)[self._surprise_codes(paragraphs)]])
+                               _SURPRISE_COLUMNS[self._surprise_codes(paragraphs)]])
         rows = np.tile(np.arange(cols.shape[1]), cols.shape[0])
         return sp.csr_matrix((np.ones(cols.size, dtype=np.float32), (rows, cols.ravel())),
                              shape=(cols.shape[1], SPAN_FEATURES))
@@ -132,7 +133,7 @@ class SpanTagger:
         codes = self._surprise_codes(paragraphs)
         gathered = np.empty((len(context) + len(codes), context.shape[1]), dtype=weights.dtype)
         np.take(weights, context, out=gathered[: len(context)])
-        np.take(weights[surprise_columns(SPAN_FEATURES)], codes, out=gathered[len(context) :])
+        np.take(weights[_SURPRISE_COLUMNS], codes, out=gathered[len(context) :])
         return gathered.sum(axis=0) + float(self.classifier_.intercept_[0])
 
     def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
