@@ -7,13 +7,18 @@ from collections.abc import Sequence
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+)
 from sklearn.model_selection import GroupKFold
 
 from .config import Config
 from .dataset import LabeledDocument
 from .model import LABELS, SpamModel
-from .scoring import decide
+from .scoring import Classifier, decide
+from .span_eval import span_report
 
 HAND_WEIGHT = 4.0
 
@@ -134,9 +139,25 @@ def leave_one_out(
 
 
 def held_out_metrics(model: SpamModel, documents: list[LabeledDocument], config: Config) -> dict:
-    """Paragraph metrics of a trained model on documents it never saw."""
+    """Paragraph metrics of a trained model on documents it never saw, with its spam average
+    precision (how well it ranks spam, whatever the threshold)."""
     truth = [label for d in documents for label in d.labels]
-    return paragraph_metrics(truth, predict_labels(model, documents, config))
+    proba = score_documents(model, documents)
+    predicted = [str(label) for label in decide(proba, config.spam_threshold)]
+    metrics = paragraph_metrics(truth, predicted)
+    is_spam = np.array([label == "spam" for label in truth])
+    if 0 < is_spam.sum() < len(is_spam):
+        metrics["spam_average_precision"] = round(float(average_precision_score(
+            is_spam, proba[:, LABELS.index("spam")])), 4)
+    return metrics
+
+
+def cleaning_metrics(model: SpamModel, documents: list[LabeledDocument], config: Config) -> dict:
+    """What cleaning the documents with a trained model removes, against their labels:
+    ``classifier.span_eval``'s report without the tagger's ranking."""
+    report = span_report(Classifier(model, {}, config), documents)
+    report.pop("tagger_ranking")
+    return report
 
 
 def format_metrics(title: str, metrics: dict) -> str:
@@ -168,6 +189,22 @@ def markdown_report(metrics: dict) -> str:
             f"{c['spam']['recall']:.3f} | {c['spam']['f1']:.3f} | {c['boilerplate']['f1']:.3f} "
             f"| {support} |"
         )
+    if "held_out_cleaning" in metrics:
+        c = metrics["held_out_cleaning"]
+        spans = c["labeled_spans"]
+        ap = metrics.get("held_out", {}).get("spam_average_precision")
+        lines += [
+            "",
+            "| held-out set, cleaned | spam AP | injected spans P / R / F1 | labeled spans whole "
+            "/ in part / missed | all spam characters P / R / F1 | genuine characters removed "
+            "| spam-free documents untouched |",
+            "|---|---|---|---|---|---|---|",
+            f"| {c['documents']} documents | {ap} | "
+            f"{_prf(c['injected_spans_in_mixed_paragraphs'])} | {spans['removed_whole']} / "
+            f"{spans['removed_in_part']} / {spans['missed']} | {_prf(c['all_spam_chars'])} | "
+            f"{c['genuine_chars_removed']:.2%} | {c['spam_free_documents_untouched']:.1%} "
+            f"(of {c['spam_free_documents']}) |",
+        ]
     if "leave_one_seed_out" in metrics:
         lines += ["", "| seed (trained without it) | spam caught | genuine flagged | "
                   "boilerplate flagged | accuracy |", "|---|---|---|---|---|"]
@@ -178,3 +215,7 @@ def markdown_report(metrics: dict) -> str:
                 f"{m['boilerplate_flagged']}/{m['boilerplate_total']} | {m['accuracy']:.3f} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _prf(report: dict) -> str:
+    return f"{report['precision']:.3f} / {report['recall']:.3f} / {report['f1']:.3f}"

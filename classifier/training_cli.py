@@ -10,6 +10,7 @@ from pathlib import Path
 from .config import Config
 from .dataset import data_hash, load_documents
 from .training import (
+    cleaning_metrics,
     cross_validate,
     fit,
     format_metrics,
@@ -73,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{m['boilerplate_flagged']}/{m['boilerplate_total']}, accuracy {m['accuracy']}")
     model = fit(documents, args.seed)
     if not args.no_eval and args.heldout.exists():
-        metrics["held_out"] = held_out_metrics(model, load_documents(args.heldout), config)
+        heldout = load_documents(args.heldout)
+        metrics["held_out"] = held_out_metrics(model, heldout, config)
         print(format_metrics(f"\n[held-out set] {args.heldout}", metrics["held_out"]))
+        print(f"spam average precision {metrics['held_out'].get('spam_average_precision')}")
+        metrics["held_out_cleaning"] = cleaning_metrics(model, heldout, config)
     sidecar = model.save(args.out, {
         "seed": args.seed,
         "thresholds": {"spam_threshold": config.spam_threshold,

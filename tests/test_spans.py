@@ -146,3 +146,20 @@ def test_pages_flattened_into_one_line_are_still_cleaned(bundled):
         spam = report["all_spam_chars"]
         assert spam["recall"] >= 0.25 and spam["precision"] >= 0.75, (sep, spam)
         assert report["genuine_chars_removed"] <= 0.01, (sep, report["genuine_chars_removed"])
+
+
+def test_the_sidecar_records_what_the_bundled_model_cleans_out_of_the_held_out_set(bundled):
+    """`python train.py` writes the held-out cleaning figures of the model it trains into the
+    sidecar and its metrics table; they are what the bundled model does today."""
+    from classifier.dataset import load_documents
+    from classifier.training import cleaning_metrics, held_out_metrics, markdown_report
+
+    from .conftest import ROOT
+
+    held = load_documents(ROOT / "data" / "heldout")
+    metrics = bundled.info["metrics"]
+    assert metrics["held_out_cleaning"] == cleaning_metrics(bundled.model, held, bundled.config)
+    assert metrics["held_out"] == held_out_metrics(bundled.model, held, bundled.config)
+    table = markdown_report(metrics)
+    assert f"{metrics['held_out_cleaning']['genuine_chars_removed']:.2%}" in table
+    assert str(metrics["held_out"]["spam_average_precision"]) in table
