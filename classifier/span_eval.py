@@ -130,7 +130,6 @@ def span_report(classifier: Classifier, documents: list[LabeledDocument],
         "spam_free_documents": len(clean_docs),
         "spam_free_documents_untouched": round(
             sum(not m["removed"].any() for m in clean_docs) / max(len(clean_docs), 1), 4),
-        "tagger_ranking": tagger_ranking(classifier, documents),
     }
 
 
@@ -147,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     classifier = load_model(args.model)
     for data in args.data or [Path("data/heldout")]:
-        report = span_report(classifier, load_documents(data), args.join)
+        documents = load_documents(data)
+        report = {**span_report(classifier, documents, args.join),
+                  "tagger_ranking": tagger_ranking(classifier, documents)}
         print(data, json.dumps(report, indent=1))
     return 0
 

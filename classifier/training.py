@@ -153,11 +153,9 @@ def held_out_metrics(model: SpamModel, documents: list[LabeledDocument], config:
 
 
 def cleaning_metrics(model: SpamModel, documents: list[LabeledDocument], config: Config) -> dict:
-    """What cleaning the documents with a trained model removes, against their labels:
-    ``classifier.span_eval``'s report without the tagger's ranking."""
-    report = span_report(Classifier(model, {}, config), documents)
-    report.pop("tagger_ranking")
-    return report
+    """What cleaning the documents with a trained model removes, against their labels (see
+    ``classifier.span_eval``)."""
+    return span_report(Classifier(model, {}, config), documents)
 
 
 def format_metrics(title: str, metrics: dict) -> str:

@@ -114,7 +114,7 @@ def test_an_injection_is_located_by_how_it_stands_out_from_its_paragraph(bundled
 def test_span_report_counts_seed_004s_hand_spans(bundled, labeled_documents):
     """The span evaluation accounts for every hand span of seed 004, and the bundled model
     locates every one of them (the issue's acceptance) and keeps 95 % of its genuine text."""
-    from classifier.span_eval import span_report
+    from classifier.span_eval import span_report, tagger_ranking
 
     (doc,) = [d for d in labeled_documents if d.doc_id == "seed/004"]
     report = span_report(bundled, [doc])
@@ -125,7 +125,7 @@ def test_span_report_counts_seed_004s_hand_spans(bundled, labeled_documents):
     assert report["genuine_chars_removed"] <= 0.05
     # the tagger, read on every paragraph regardless of the paragraph verdict, ranks seed
     # 004's injected characters above its genuine ones (it trained on this page)
-    ranking = report["tagger_ranking"]
+    ranking = tagger_ranking(bundled, [doc])
     assert ranking["char_auc_within_part_genuine_paragraphs"] > 0.95
     assert ranking["char_auc_vs_genuine_paragraphs"] > 0.95
     assert ranking["part_genuine_found_at_1pct_genuine_cut"] > 0.9
