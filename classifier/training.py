@@ -43,10 +43,14 @@ def score_documents(model: SpamModel, documents: Sequence[LabeledDocument],
     return np.vstack(parts) if parts else np.zeros((0, len(LABELS)))
 
 
+def labels_of(proba: np.ndarray, config: Config) -> list[str]:
+    """The label each row of class probabilities gets at the configured spam threshold."""
+    return [str(label) for label in decide(proba, config.spam_threshold)]
+
+
 def predict_labels(model: SpamModel, documents: list[LabeledDocument], config: Config) -> list[str]:
     """Predicted label of every paragraph of ``documents``, flattened in order."""
-    return [str(label) for label in decide(score_documents(model, documents),
-                                           config.spam_threshold)]
+    return labels_of(score_documents(model, documents), config)
 
 
 def paragraph_metrics(truth: list[str], predicted: list[str]) -> dict:
@@ -98,7 +102,7 @@ def cross_validate(
 ) -> dict:
     """Metrics of out-of-fold probabilities (see ``out_of_fold``), overall and per collection
     (seed, cwt, gen …)."""
-    labels = [str(label) for label in decide(proba, config.spam_threshold)]
+    labels = labels_of(proba, config)
     starts = np.cumsum([0] + [len(d.paragraphs) for d in documents])
     predicted = {i: labels[starts[i] : starts[i + 1]] for i in range(len(documents))}
     report = {"folds": folds, "overall": _metrics_of(documents, predicted, range(len(documents)))}
@@ -143,8 +147,7 @@ def held_out_metrics(model: SpamModel, documents: list[LabeledDocument], config:
     precision (how well it ranks spam, whatever the threshold)."""
     truth = [label for d in documents for label in d.labels]
     proba = score_documents(model, documents)
-    predicted = [str(label) for label in decide(proba, config.spam_threshold)]
-    metrics = paragraph_metrics(truth, predicted)
+    metrics = paragraph_metrics(truth, labels_of(proba, config))
     is_spam = np.array([label == "spam" for label in truth])
     if 0 < is_spam.sum() < len(is_spam):
         metrics["spam_average_precision"] = round(float(average_precision_score(
