@@ -19,6 +19,8 @@ from sklearn.metrics import roc_auc_score
 from .dataset import LabeledDocument, load_documents
 from .scoring import Classifier
 
+FICTION = "fiction_pd"  # the source folder of the public-domain novels (data/labeled/README.md)
+
 
 def _masks(doc: LabeledDocument, predicted_spans, sep: str) -> dict[str, np.ndarray]:
     """Per character of the document rebuilt with ``sep``: truly injected, predicted removed,
@@ -103,12 +105,21 @@ def tagger_ranking(classifier: Classifier, documents: list[LabeledDocument]) -> 
             "part_genuine_found_at_1pct_genuine_cut": None if found is None else round(found, 4)}
 
 
+def is_fiction_chapter(doc: LabeledDocument) -> bool:
+    """A spam-free page of at least five paragraphs of the public-domain fiction corpus: a
+    novel chapter on a novel site, whose fiction is genuine and must not be cut to pieces."""
+    return "spam" not in doc.labels and sum(FICTION in s for s in doc.sources) >= 5
+
+
 def span_report(classifier: Classifier, documents: list[LabeledDocument],
                 sep: str = "\n") -> dict:
     """Character precision/recall/F1 of injected spans, how many labeled spans are removed
-    whole, in part or not at all, genuine characters removed, and how many spam-free
-    documents come out untouched; documents rebuilt by joining their paragraphs with ``sep``."""
+    whole, in part or not at all, genuine characters removed, how many spam-free documents
+    come out untouched, and how many fiction chapters have a paragraph called spam; documents
+    rebuilt by joining their paragraphs with ``sep``."""
     results = classifier.predict_batch([sep.join(d.paragraphs) for d in documents])
+    chapters = [any(p.label == "spam" for p in r.paragraphs)
+                for d, r in zip(documents, results) if is_fiction_chapter(d)]
     masks = [_masks(d, [s for p in r.paragraphs for s in p.spans], sep)
              for d, r in zip(documents, results)]
     hits = np.array([h for d, m in zip(documents, masks)
@@ -130,6 +141,8 @@ def span_report(classifier: Classifier, documents: list[LabeledDocument],
         "spam_free_documents": len(clean_docs),
         "spam_free_documents_untouched": round(
             sum(not m["removed"].any() for m in clean_docs) / max(len(clean_docs), 1), 4),
+        "fiction_chapters": len(chapters),
+        "fiction_chapters_with_a_spam_paragraph": sum(chapters),
     }
 
 

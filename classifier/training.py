@@ -104,18 +104,31 @@ def cross_validate(
     (seed, cwt, gen …)."""
     labels = labels_of(proba, config)
     starts = np.cumsum([0] + [len(d.paragraphs) for d in documents])
-    predicted = {i: labels[starts[i] : starts[i + 1]] for i in range(len(documents))}
-    report = {"folds": folds, "overall": _metrics_of(documents, predicted, range(len(documents)))}
+    report = {"folds": folds,
+              "overall": _metrics_of(documents, labels, proba, starts, range(len(documents)))}
     for group in sorted({d.group for d in documents}):
         members = [i for i, d in enumerate(documents) if d.group == group]
-        report[group] = _metrics_of(documents, predicted, members)
+        report[group] = _metrics_of(documents, labels, proba, starts, members)
     return report
 
 
-def _metrics_of(documents, predicted, indices) -> dict:
+def _metrics_of(documents, labels, proba, starts, indices) -> dict:
+    """Paragraph metrics and spam average precision of the documents at ``indices`` (their
+    rows of ``labels`` and ``proba`` run from ``starts[i]`` to ``starts[i + 1]``)."""
     truth = [label for i in indices for label in documents[i].labels]
-    guess = [label for i in indices for label in predicted[i]]
-    return paragraph_metrics(truth, guess)
+    at = [row for i in indices for row in range(starts[i], starts[i + 1])]
+    return _with_average_precision(paragraph_metrics(truth, [labels[r] for r in at]), truth,
+                                   proba[at])
+
+
+def _with_average_precision(metrics: dict, truth: list[str], proba: np.ndarray) -> dict:
+    """``metrics`` with the spam average precision of ``proba`` (how well it ranks spam,
+    whatever the threshold), when the truth holds both spam and other paragraphs."""
+    is_spam = np.array([label == "spam" for label in truth])
+    if 0 < is_spam.sum() < len(is_spam):
+        metrics["spam_average_precision"] = round(float(average_precision_score(
+            is_spam, proba[:, LABELS.index("spam")])), 4)
+    return metrics
 
 
 def leave_one_out(
@@ -147,12 +160,8 @@ def held_out_metrics(model: SpamModel, documents: list[LabeledDocument], config:
     precision (how well it ranks spam, whatever the threshold)."""
     truth = [label for d in documents for label in d.labels]
     proba = score_documents(model, documents)
-    metrics = paragraph_metrics(truth, labels_of(proba, config))
-    is_spam = np.array([label == "spam" for label in truth])
-    if 0 < is_spam.sum() < len(is_spam):
-        metrics["spam_average_precision"] = round(float(average_precision_score(
-            is_spam, proba[:, LABELS.index("spam")])), 4)
-    return metrics
+    return _with_average_precision(paragraph_metrics(truth, labels_of(proba, config)), truth,
+                                   proba)
 
 
 def cleaning_metrics(model: SpamModel, documents: list[LabeledDocument], config: Config) -> dict:
@@ -170,14 +179,16 @@ def format_metrics(title: str, metrics: dict) -> str:
         )
     lines.append("confusion (rows = truth, columns = predicted; " + ", ".join(LABELS) + ")")
     lines += ["  " + " ".join(f"{v:6d}" for v in row) for row in metrics["confusion"]]
+    if "spam_average_precision" in metrics:
+        lines.append(f"spam average precision {metrics['spam_average_precision']}")
     return "\n".join(lines)
 
 
 def markdown_report(metrics: dict) -> str:
     """The metrics of a training run as the markdown tables the README quotes."""
-    lines = ["| evaluation | genuine F1 | spam P | spam R | spam F1 | boilerplate F1 "
+    lines = ["| evaluation | genuine F1 | spam P | spam R | spam F1 | spam AP | boilerplate F1 "
              "| paragraphs |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"]
     rows = [(f"grouped CV: {group}", report)
             for group, report in metrics.get("cross_validation", {}).items() if group != "folds"]
     if "held_out" in metrics:
@@ -187,25 +198,27 @@ def markdown_report(metrics: dict) -> str:
         support = sum(m["support"] for m in c.values())
         lines.append(
             f"| {name} | {c['genuine']['f1']:.3f} | {c['spam']['precision']:.3f} | "
-            f"{c['spam']['recall']:.3f} | {c['spam']['f1']:.3f} | {c['boilerplate']['f1']:.3f} "
+            f"{c['spam']['recall']:.3f} | {c['spam']['f1']:.3f} | "
+            f"{report.get('spam_average_precision', '—')} | {c['boilerplate']['f1']:.3f} "
             f"| {support} |"
         )
-    if "held_out_cleaning" in metrics:
-        c = metrics["held_out_cleaning"]
+    cleaned = [(name, metrics[key]) for key, name in (("held_out_cleaning", "held-out set"),
+                                                      ("seeds_cleaning", "seeds (in training)"))
+               if key in metrics]
+    if cleaned:
+        lines += ["", "| cleaned | injected spans P / R / F1 | labeled spans whole / in part / "
+                  "missed | all spam characters P / R / F1 | genuine characters removed | "
+                  "spam-free documents untouched | fiction chapters with a spam paragraph |",
+                  "|---|---|---|---|---|---|---|"]
+    for name, c in cleaned:
         spans = c["labeled_spans"]
-        ap = metrics.get("held_out", {}).get("spam_average_precision")
-        lines += [
-            "",
-            "| held-out set, cleaned | spam AP | injected spans P / R / F1 | labeled spans whole "
-            "/ in part / missed | all spam characters P / R / F1 | genuine characters removed "
-            "| spam-free documents untouched |",
-            "|---|---|---|---|---|---|---|",
-            f"| {c['documents']} documents | {ap} | "
+        lines.append(
+            f"| {name}, {c['documents']} documents | "
             f"{_prf(c['injected_spans_in_mixed_paragraphs'])} | {spans['removed_whole']} / "
             f"{spans['removed_in_part']} / {spans['missed']} | {_prf(c['all_spam_chars'])} | "
             f"{c['genuine_chars_removed']:.2%} | {c['spam_free_documents_untouched']:.1%} "
-            f"(of {c['spam_free_documents']}) |",
-        ]
+            f"(of {c['spam_free_documents']}) | {c['fiction_chapters_with_a_spam_paragraph']} "
+            f"of {c['fiction_chapters']} |")
     if "leave_one_seed_out" in metrics:
         lines += ["", "| seed (trained without it) | spam caught | genuine flagged | "
                   "boilerplate flagged | accuracy |", "|---|---|---|---|---|"]

@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         for group, report in metrics["cross_validation"].items():
             if group != "folds":
                 print(format_metrics(f"\n[grouped {args.folds}-fold CV] {group}", report))
-        seeds = [d.doc_id for d in documents if d.group == "seed"]
-        metrics["leave_one_seed_out"] = leave_one_out(documents, seeds, args.seed, config,
+        seed_ids = [d.doc_id for d in documents if d.group == "seed"]
+        metrics["leave_one_seed_out"] = leave_one_out(documents, seed_ids, args.seed, config,
                                                       args.jobs)
         print("\n[leave-one-seed-out] trained without the seed, scored on it")
         for doc_id, m in metrics["leave_one_seed_out"].items():
@@ -77,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         heldout = load_documents(args.heldout)
         metrics["held_out"] = held_out_metrics(model, heldout, config)
         print(format_metrics(f"\n[held-out set] {args.heldout}", metrics["held_out"]))
-        print(f"spam average precision {metrics['held_out'].get('spam_average_precision')}")
         metrics["held_out_cleaning"] = cleaning_metrics(model, heldout, config)
+    seeds = [d for d in documents if d.group == "seed"]
+    if not args.no_eval and seeds:  # in training: what it cleans where the labels are by hand
+        metrics["seeds_cleaning"] = cleaning_metrics(model, seeds, config)
     sidecar = model.save(args.out, {
         "seed": args.seed,
         "thresholds": {"spam_threshold": config.spam_threshold,

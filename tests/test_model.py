@@ -64,3 +64,32 @@ def test_bundled_model_matches_its_sidecar(bundled):
     assert bundled.info["labels"] == ["genuine", "spam", "boilerplate"]
     assert bundled.info["training_data"]["paragraphs"] > 1000
     assert "leave_one_seed_out" in bundled.info["metrics"]
+
+
+def test_cross_validation_ranks_each_collection_on_its_own_rows():
+    """Per-collection spam average precision is computed on that collection's rows of the
+    out-of-fold probabilities, whatever order the documents come in."""
+    from sklearn.metrics import average_precision_score
+
+    from classifier.config import Config
+    from classifier.dataset import LabeledDocument
+    from classifier.training import cross_validate
+
+    def document(doc_id, labels):
+        n = len(labels)
+        return LabeledDocument(doc_id, ("段落",) * n, tuple(labels), (None,) * n, ((),) * n,
+                               ("test",) * n, ("hand",) * n)
+
+    documents = [document("gen/0", ["spam", "genuine", "genuine"]),
+                 document("cwt/0", ["genuine", "spam"]),
+                 document("gen/1", ["boilerplate", "spam"]),
+                 document("cwt/1", ["spam", "genuine", "boilerplate"])]
+    spam = np.array([0.9, 0.6, 0.1, 0.7, 0.2, 0.3, 0.4, 0.35, 0.5, 0.05])
+    proba = np.column_stack([(1 - spam) / 2, spam, (1 - spam) / 2])
+    report = cross_validate(documents, proba, Config(), folds=2)
+    rows = {"gen": [0, 1, 2, 5, 6], "cwt": [3, 4, 7, 8, 9]}
+    truth = np.array([label == "spam" for d in documents for label in d.labels])
+    for group, at in rows.items():
+        expected = average_precision_score(truth[at], spam[at])
+        assert report[group]["spam_average_precision"] == round(expected, 4)
+    assert report["gen"]["spam_average_precision"] != report["cwt"]["spam_average_precision"]
