@@ -117,8 +117,16 @@ def _metrics_of(documents, labels, proba, starts, indices) -> dict:
     rows of ``labels`` and ``proba`` run from ``starts[i]`` to ``starts[i + 1]``)."""
     truth = [label for i in indices for label in documents[i].labels]
     at = [row for i in indices for row in range(starts[i], starts[i + 1])]
-    return _with_average_precision(paragraph_metrics(truth, [labels[r] for r in at]), truth,
-                                   proba[at])
+    metrics = paragraph_metrics(truth, [labels[r] for r in at])
+    flagged = ["spam" in labels[starts[i] : starts[i + 1]] for i in indices]
+    has_spam = ["spam" in documents[i].labels for i in indices]
+    metrics["documents"] = {
+        "with_spam": sum(has_spam),
+        "with_spam_flagged": sum(f and h for f, h in zip(flagged, has_spam)),
+        "spam_free": len(has_spam) - sum(has_spam),
+        "spam_free_flagged": sum(f and not h for f, h in zip(flagged, has_spam)),
+    }
+    return _with_average_precision(metrics, truth, proba[at])
 
 
 def _with_average_precision(metrics: dict, truth: list[str], proba: np.ndarray) -> dict:
@@ -181,6 +189,11 @@ def format_metrics(title: str, metrics: dict) -> str:
     lines += ["  " + " ".join(f"{v:6d}" for v in row) for row in metrics["confusion"]]
     if "spam_average_precision" in metrics:
         lines.append(f"spam average precision {metrics['spam_average_precision']}")
+    if "documents" in metrics:
+        d = metrics["documents"]
+        lines.append(f"pages with a paragraph flagged: {d['with_spam_flagged']} of "
+                     f"{d['with_spam']} with spam, {d['spam_free_flagged']} of {d['spam_free']} "
+                     "spam-free")
     return "\n".join(lines)
 
 
@@ -202,6 +215,13 @@ def markdown_report(metrics: dict) -> str:
             f"{report.get('spam_average_precision', '—')} | {c['boilerplate']['f1']:.3f} "
             f"| {support} |"
         )
+    groups = {g: r["documents"] for g, r in metrics.get("cross_validation", {}).items()
+              if g != "folds" and "documents" in r}
+    if groups:
+        lines += ["", "| grouped CV, pages | with spam: a paragraph flagged | spam-free: "
+                  "a paragraph flagged |", "|---|---|---|"]
+        lines += [f"| {g} | {d['with_spam_flagged']} of {d['with_spam']} | "
+                  f"{d['spam_free_flagged']} of {d['spam_free']} |" for g, d in groups.items()]
     cleaned = [(name, metrics[key]) for key, name in (("held_out_cleaning", "held-out set"),
                                                       ("seeds_cleaning", "seeds (in training)"))
                if key in metrics]

@@ -66,9 +66,9 @@ def test_bundled_model_matches_its_sidecar(bundled):
     assert "leave_one_seed_out" in bundled.info["metrics"]
 
 
-def test_cross_validation_ranks_each_collection_on_its_own_rows():
-    """Per-collection spam average precision is computed on that collection's rows of the
-    out-of-fold probabilities, whatever order the documents come in."""
+def test_cross_validation_scores_each_collection_on_its_own_rows():
+    """Per-collection spam average precision and page counts come from that collection's rows
+    of the out-of-fold probabilities, whatever order the documents come in."""
     from sklearn.metrics import average_precision_score
 
     from classifier.config import Config
@@ -83,13 +83,19 @@ def test_cross_validation_ranks_each_collection_on_its_own_rows():
     documents = [document("gen/0", ["spam", "genuine", "genuine"]),
                  document("cwt/0", ["genuine", "spam"]),
                  document("gen/1", ["boilerplate", "spam"]),
-                 document("cwt/1", ["spam", "genuine", "boilerplate"])]
-    spam = np.array([0.9, 0.6, 0.1, 0.7, 0.2, 0.3, 0.4, 0.35, 0.5, 0.05])
+                 document("cwt/1", ["spam", "genuine", "boilerplate"]),
+                 document("cwt/2", ["genuine", "boilerplate"]),
+                 document("gen/2", ["genuine"])]
+    spam = np.array([0.9, 0.6, 0.1, 0.7, 0.2, 0.3, 0.4, 0.35, 0.5, 0.05, 0.45, 0.1, 0.05])
     proba = np.column_stack([(1 - spam) / 2, spam, (1 - spam) / 2])
     report = cross_validate(documents, proba, Config(), folds=2)
-    rows = {"gen": [0, 1, 2, 5, 6], "cwt": [3, 4, 7, 8, 9]}
+    rows = {"gen": [0, 1, 2, 5, 6, 12], "cwt": [3, 4, 7, 8, 9, 10, 11]}
     truth = np.array([label == "spam" for d in documents for label in d.labels])
     for group, at in rows.items():
         expected = average_precision_score(truth[at], spam[at])
         assert report[group]["spam_average_precision"] == round(expected, 4)
     assert report["gen"]["spam_average_precision"] != report["cwt"]["spam_average_precision"]
+    assert report["cwt"]["documents"] == {"with_spam": 2, "with_spam_flagged": 2,
+                                          "spam_free": 1, "spam_free_flagged": 1}
+    assert report["gen"]["documents"] == {"with_spam": 2, "with_spam_flagged": 2,
+                                          "spam_free": 1, "spam_free_flagged": 0}
