@@ -58,15 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(documents)} documents, {n_paragraphs} paragraphs from {args.data}")
     metrics: dict = {}
     oof_proba = None
+    seeds = [d for d in documents if d.group == "seed"]
     if not args.no_eval:
         oof_proba = out_of_fold(documents, args.seed, args.folds, args.jobs)
         metrics["cross_validation"] = cross_validate(documents, oof_proba, config, args.folds)
         for group, report in metrics["cross_validation"].items():
             if group != "folds":
                 print(format_metrics(f"\n[grouped {args.folds}-fold CV] {group}", report))
-        seed_ids = [d.doc_id for d in documents if d.group == "seed"]
-        metrics["leave_one_seed_out"] = leave_one_out(documents, seed_ids, args.seed, config,
-                                                      args.jobs)
+        metrics["leave_one_seed_out"] = leave_one_out(documents, [d.doc_id for d in seeds],
+                                                      args.seed, config, args.jobs)
         print("\n[leave-one-seed-out] trained without the seed, scored on it")
         for doc_id, m in metrics["leave_one_seed_out"].items():
             print(f"{doc_id}: spam caught {m['spam_caught']}/{m['spam_total']}, genuine flagged "
@@ -78,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         metrics["held_out"] = held_out_metrics(model, heldout, config)
         print(format_metrics(f"\n[held-out set] {args.heldout}", metrics["held_out"]))
         metrics["held_out_cleaning"] = cleaning_metrics(model, heldout, config)
-    seeds = [d for d in documents if d.group == "seed"]
     if not args.no_eval and seeds:  # in training: what it cleans where the labels are by hand
         metrics["seeds_cleaning"] = cleaning_metrics(model, seeds, config)
     sidecar = model.save(args.out, {
