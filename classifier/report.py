@@ -390,7 +390,8 @@ def write_training_report(out_dir: str | Path, model: SpamModel,
     if heldout is not None and Path(heldout).exists():
         held = load_documents(heldout)
         evaluations.append(Evaluation(f"trained model on the held-out set {heldout}",
-                                      "held_out", held, score_documents(model, held)))
+                                      "held_out", held,
+                                      score_documents(model, held, config=config)))
     if oof_proba is not None:
         evaluations.append(Evaluation(
             f"out-of-fold on the training data ({folds}-fold grouped CV: each paragraph scored "
@@ -428,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         model_path = args.model or bundled_model_path()
         model, _ = load_spam_model(model_path)
         ev = Evaluation(f"{model_path.name} on {shown}", "held_out", documents,
-                        score_documents(model, documents))
+                        score_documents(model, documents, config=config))
     path = write_report(args.out, [ev], config)
     rows = threshold_table(ev)
     print("| " + " | ".join(rows[0]) + " |\n|" + "---:|" * len(rows[0]))

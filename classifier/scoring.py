@@ -12,7 +12,7 @@ from .config import Config
 from .model import LABELS, Scores, SpamModel, load_spam_model
 from .quality import QualityModel, Words, in_context, load_quality_model, tokenize
 from .results import DocumentResult, ParagraphResult, Span
-from .spans import INJECTION_REASONS, merge, remove_spans
+from .spans import INJECTION_REASONS, merge, recurring_injections, remove_spans
 from .text import split_long_line, split_paragraphs
 
 QUALITY_MODEL = "quality.joblib"
@@ -81,6 +81,41 @@ class _Columns:
         )
 
 
+CHROME = 0.5  # a paragraph at least this likely to be boilerplate gains no recurring spans
+
+
+def _spread_recurring(scores: Scores, labels: np.ndarray, injected: dict[int, list[Span]]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, reasons and spam scores after each document's located injections are spread to
+    where they recur in it (``spans.recurring_injections``, from the spans of its
+    ``INJECTION_REASONS`` paragraphs that leave part of the paragraph), except into page chrome
+    (boilerplate probability at least ``CHROME``). ``injected`` gains the new spans; a
+    paragraph that was not spam becomes spam (``injected_keywords``) with the spam score of the
+    document's strongest source paragraph, if that is higher than its own."""
+    labels, reasons = labels.copy(), scores.reasons.copy()
+    spam_scores = scores.proba[:, _SPAM].copy()
+    paragraphs, doc_index = scores.batch.paragraphs, scores.batch.doc_index
+    sources: dict[int, list[int]] = {}
+    for row, spans in injected.items():
+        if reasons[row] in INJECTION_REASONS and spans != [(0, len(paragraphs[row]))]:
+            sources.setdefault(int(doc_index[row]), []).append(row)
+    bounds = np.searchsorted(doc_index, np.arange(doc_index[-1] + 2)) if sources else None
+    for doc, rows in sources.items():
+        first, last = int(bounds[doc]), int(bounds[doc + 1])
+        strongest = max(spam_scores[rows])
+        found = recurring_injections(paragraphs[first:last],
+                                     {row - first: injected[row] for row in rows})
+        for index, spans in found.items():
+            row = first + index
+            if scores.proba[row, _BOILERPLATE] >= CHROME:
+                continue
+            if labels[row] != "spam":
+                labels[row], reasons[row] = "spam", "injected_keywords"
+                spam_scores[row] = max(spam_scores[row], strongest)
+            injected[row] = merge(injected.get(row, []) + spans)
+    return labels, reasons, spam_scores
+
+
 class Classifier:
     """A loaded model with its sidecar and decision settings; ``predict`` scores text."""
 
@@ -131,12 +166,10 @@ class Classifier:
                     for text, spans in zip(texts, offsets)]
         scores = self.model.score([[text[a:b] for parts in paragraphs for a, b in parts]
                                    for text, paragraphs in zip(texts, segments)])
-        labels = decide(scores.proba, self.config.spam_threshold)
-        injected = self._injected_spans(scores, labels)
+        labels, reasons, spam_scores, injected = self._decide(scores)
         quality, document_quality = self._kept_quality(scores, labels, injected, len(texts))
-        columns = _Columns(labels.tolist(), scores.reasons.tolist(),
-                           scores.proba[:, _SPAM].tolist(), scores.proba[:, _BOILERPLATE].tolist(),
-                           injected, quality)
+        columns = _Columns(labels.tolist(), reasons.tolist(), spam_scores.tolist(),
+                           scores.proba[:, _BOILERPLATE].tolist(), injected, quality)
         rows = iter(range(len(labels)))
         return [
             self._document(
@@ -147,6 +180,22 @@ class Classifier:
             )
             for i, (text, spans, paragraphs) in enumerate(zip(texts, offsets, segments))
         ]
+
+    def paragraph_proba(self, documents: list[list[str]]) -> np.ndarray:
+        """Class probabilities of every paragraph of ``documents`` (lists of paragraphs; rows
+        in order) as the product decides them: the model's, with the spam probability raised
+        where a recurring injection was found (``_spread_recurring``)."""
+        scores = self.model.score(documents)
+        proba = scores.proba.copy()
+        proba[:, _SPAM] = self._decide(scores)[2]
+        return proba
+
+    def _decide(self, scores: Scores
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, list[Span]]]:
+        """Labels, reasons, spam scores and injected spans of every row of ``scores``."""
+        labels = decide(scores.proba, self.config.spam_threshold)
+        injected = self._injected_spans(scores, labels)
+        return (*_spread_recurring(scores, labels, injected), injected)
 
     def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
         """Spans inside each spam paragraph, relative to the paragraph, keyed by row."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -175,6 +177,49 @@ class SpanTagger:
             return merge([(max(s - INJECTION_EDGE, 0), min(e + INJECTION_EDGE, length))
                           for s, e in kept])
         return kept
+
+
+KEY_PARAGRAPHS = 3  # a document's injection key lies in located spans of this many paragraphs …
+KEY_SHARE = 0.9  # … and this share of its occurrences in the document lie in those spans
+_HAN_PAIR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2}")
+
+
+def recurring_injections(paragraphs: list[str], located: dict[int, list[Span]]
+                         ) -> dict[int, list[Span]]:
+    """Where a document's located injections recur in it: its keys are the pairs of Han
+    characters that lie inside the ``located`` spans (paragraph index → spans inside that
+    paragraph) of at least ``KEY_PARAGRAPHS`` paragraphs, with at least ``KEY_SHARE`` of their
+    occurrences in the document; every occurrence of a key is injected. Spam keywords are
+    injected into one page over and over, and a two-character one in a long paragraph is too
+    diluted for the paragraph model to flag; a pair the document also uses for its own text (a
+    name a novel repeats) lies partly outside the spans and is no key.
+
+    >>> page = [f"秒杀{i}" for i in range(9)] + ["今日秒杀"]
+    >>> recurring_injections(page, {i: [(0, 2)] for i in range(9)})[9]
+    [(2, 4)]
+    """
+    inside: dict[str, list[int]] = {}
+    for index, spans in located.items():
+        text = paragraphs[index]
+        for start, end in spans:
+            for i in range(start, end - 1):
+                pair = text[i : i + 2]
+                if _HAN_PAIR.fullmatch(pair):
+                    inside.setdefault(pair, []).append(index)
+    page = "\n".join(paragraphs)
+    keys = [k for k, where in inside.items()
+            if len(set(where)) >= KEY_PARAGRAPHS and len(where) >= KEY_SHARE * page.count(k)]
+    found: dict[int, list[Span]] = {}
+    for index, text in enumerate(paragraphs):
+        spans = []
+        for key in keys:
+            at = text.find(key)
+            while at >= 0:
+                spans.append((at, at + 2))
+                at = text.find(key, at + 1)
+        if spans:
+            found[index] = merge(spans)
+    return found
 
 
 def _runs(mask: np.ndarray) -> list[Span]:

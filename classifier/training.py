@@ -36,9 +36,11 @@ def fit(documents: list[LabeledDocument], seed: int = 0) -> SpamModel:
 
 
 def score_documents(model: SpamModel, documents: Sequence[LabeledDocument],
-                    batch: int = 256) -> np.ndarray:
-    """Class probabilities of every paragraph of ``documents`` (in order), scored in batches."""
-    parts = [model.score([list(d.paragraphs) for d in documents[i : i + batch]]).proba
+                    batch: int = 256, config: Config | None = None) -> np.ndarray:
+    """Class probabilities of every paragraph of ``documents`` (in order) as the product
+    decides them at ``config``'s threshold (``Classifier.paragraph_proba``), in batches."""
+    classifier = Classifier(model, {}, config)
+    parts = [classifier.paragraph_proba([list(d.paragraphs) for d in documents[i : i + batch]])
              for i in range(0, len(documents), batch)]
     return np.vstack(parts) if parts else np.zeros((0, len(LABELS)))
 
@@ -50,7 +52,7 @@ def labels_of(proba: np.ndarray, config: Config) -> list[str]:
 
 def predict_labels(model: SpamModel, documents: list[LabeledDocument], config: Config) -> list[str]:
     """Predicted label of every paragraph of ``documents``, flattened in order."""
-    return labels_of(score_documents(model, documents), config)
+    return labels_of(score_documents(model, documents, config=config), config)
 
 
 def paragraph_metrics(truth: list[str], predicted: list[str]) -> dict:
@@ -167,7 +169,7 @@ def held_out_metrics(model: SpamModel, documents: list[LabeledDocument], config:
     """Paragraph metrics of a trained model on documents it never saw, with its spam average
     precision (how well it ranks spam, whatever the threshold)."""
     truth = [label for d in documents for label in d.labels]
-    proba = score_documents(model, documents)
+    proba = score_documents(model, documents, config=config)
     return _with_average_precision(paragraph_metrics(truth, labels_of(proba, config)), truth,
                                    proba)
 

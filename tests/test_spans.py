@@ -171,3 +171,55 @@ def test_the_sidecar_records_what_the_bundled_model_cleans_out_of_the_held_out_s
     assert str(metrics["held_out"]["spam_average_precision"]) in table
     for group in ("cwt", "seed"):
         assert str(metrics["cross_validation"][group]["spam_average_precision"]) in table
+
+
+def test_a_document_learns_its_injection_keys_from_the_spans_located_in_it():
+    """A pair of Han characters located in three paragraphs or more, with nine in ten of its
+    occurrences in the page located, is a key, found wherever it occurs; a pair the page also
+    uses on its own (a name a novel repeats) is not, nor one located in fewer paragraphs, nor
+    anything but a Han pair; offsets hold across scripts."""
+    from classifier.spans import recurring_injections
+
+    page = [f"第{i}段秒杀网址" for i in range(9)] + ["正文ab里的秒杀与秒"]
+    located = {i: [(3, 5)] for i in range(9)}
+    found = recurring_injections(page, located)
+    assert found == {**located, 9: [(6, 8)]}
+    assert recurring_injections(page[:8] + page[9:], located) == {}  # 7 of 8 is under 0.9
+    # located many times, but in two paragraphs only
+    assert recurring_injections(["秒杀秒杀秒杀秒杀", "秒杀秒杀", "秒杀"],
+                                {0: [(0, 8)], 1: [(0, 4)]}) == {}
+    # 宝玉 lies in spans of three paragraphs but the chapter names him twice more: no key
+    chapter = ["宝玉笑道秒杀", "宝玉秒杀去了", "宝玉秒杀", "宝玉不语", "宝玉来了"]
+    assert recurring_injections(chapter, {0: [(0, 6)], 1: [(0, 4)], 2: [(0, 4)]}) == {
+        0: [(4, 6)], 1: [(2, 4)], 2: [(2, 4)]}
+    # Latin letters, digits, punctuation: no key
+    brands = ["js333网。b"] * 4
+    assert recurring_injections(brands, {i: [(0, 8)] for i in range(4)}) == {}
+
+
+def test_a_short_keyword_recurring_in_a_page_is_removed_where_the_paragraph_model_misses_it(
+        bundled, labeled_documents):
+    """Seed 004's two-character injection, put into a long genuine paragraph of seed 001: alone
+    the paragraph model lets it through, but on seed 004's page, where the tagger locates that
+    keyword again and again, it is cut out, and only it; not so in a line of page chrome."""
+    documents = {d.doc_id: d for d in labeled_documents}
+    injected_page = documents["seed/004"]
+    keyword = next(p[s:e] for p, spans in zip(injected_page.paragraphs, injected_page.spans)
+                   for s, e in spans if e - s == 2)
+    genuine = documents["seed/001"].paragraphs[7]
+    at = genuine.index("。", 300) + 1
+    paragraph = genuine[:at] + keyword + genuine[at:]
+    alone = bundled.predict(paragraph).paragraphs[0]
+    assert alone.label == "genuine" and alone.spans == ()
+
+    page = "\n".join(injected_page.paragraphs)
+    result = bundled.predict(page + "\n" + paragraph)
+    last = result.paragraphs[-1]
+    offset = len(page) + 1
+    assert (last.label, last.reason) == ("spam", "injected_keywords")
+    assert last.spam_score >= bundled.config.spam_threshold
+    assert last.spans == ((offset + at, offset + at + 2),)
+    assert result.clean_text.endswith(genuine)
+    # page chrome that names the keyword stays chrome: the keys are not spread into it
+    credit = bundled.predict(page + "\n责任编辑：" + keyword).paragraphs[-1]
+    assert (credit.label, credit.spans) == ("boilerplate", ())
