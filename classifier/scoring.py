@@ -12,7 +12,13 @@ from .config import Config
 from .model import LABELS, Scores, SpamModel, load_spam_model
 from .quality import QualityModel, Words, in_context, load_quality_model, tokenize
 from .results import DocumentResult, ParagraphResult, Span
-from .spans import INJECTION_REASONS, merge, recurring_injections, remove_spans
+from .spans import (
+    INJECTION_REASONS,
+    KEY_PARAGRAPHS,
+    merge,
+    recurring_injections,
+    remove_spans,
+)
 from .text import split_long_line, split_paragraphs
 
 QUALITY_MODEL = "quality.joblib"
@@ -101,6 +107,8 @@ def _spread_recurring(scores: Scores, labels: np.ndarray, injected: dict[int, li
             sources.setdefault(int(doc_index[row]), []).append(row)
     bounds = np.searchsorted(doc_index, np.arange(doc_index[-1] + 2)) if sources else None
     for doc, rows in sources.items():
+        if len(rows) < KEY_PARAGRAPHS:  # too few paragraphs for any key
+            continue
         first, last = int(bounds[doc]), int(bounds[doc + 1])
         strongest = max(spam_scores[rows])
         found = recurring_injections(paragraphs[first:last],

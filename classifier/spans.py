@@ -181,7 +181,7 @@ class SpanTagger:
 
 KEY_PARAGRAPHS = 3  # a document's injection key lies in located spans of this many paragraphs …
 KEY_SHARE = 0.9  # … and this share of its occurrences in the document lie in those spans
-_HAN_PAIR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2}")
+_HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
 
 def recurring_injections(paragraphs: list[str], located: dict[int, list[Span]]
@@ -200,16 +200,16 @@ def recurring_injections(paragraphs: list[str], located: dict[int, list[Span]]
     """
     inside: dict[str, list[int]] = {}
     for index, spans in located.items():
-        text = paragraphs[index]
         for start, end in spans:
-            for i in range(start, end - 1):
-                pair = text[i : i + 2]
-                if _HAN_PAIR.fullmatch(pair):
-                    inside.setdefault(pair, []).append(index)
+            for run in _HAN_RUN.findall(paragraphs[index], start, end):
+                for i in range(len(run) - 1):
+                    inside.setdefault(run[i : i + 2], []).append(index)
     page = "\n".join(paragraphs)
     keys = [k for k, where in inside.items()
             if len(set(where)) >= KEY_PARAGRAPHS and len(where) >= KEY_SHARE * page.count(k)]
     found: dict[int, list[Span]] = {}
+    if not keys:
+        return found
     for index, text in enumerate(paragraphs):
         spans = []
         for key in keys:
