@@ -90,6 +90,11 @@ class Batch:
         reads words."""
         return cut_batch(self.paragraphs)
 
+    @cached_property
+    def shape(self) -> np.ndarray:
+        """``shape_features`` of the batch, computed once for both stages that read them."""
+        return shape_features(self)
+
 
 def _code_points(paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """All characters as uint64 code points, each paragraph wrapped in boundary marks."""

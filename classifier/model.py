@@ -18,7 +18,7 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 
-from .features import Batch, shape_features
+from .features import Batch
 from .linear import SparseLogistic, StandardLogistic
 from .lm import CharBigramLM
 from .persist import ModelError, checked_sidecar, save_with_sidecar
@@ -85,17 +85,18 @@ def context_features(batch: Batch, proba: np.ndarray, local: np.ndarray) -> np.n
     previous[first] = 0
     following[last] = 0
     return np.column_stack(
-        [own, previous, following, _per_document(own, batch.doc_index), shape_features(batch)]
+        [own, previous, following, _per_document(own, batch.doc_index), batch.shape]
     )
 
 
 @dataclass(frozen=True)
 class Scores:
-    """What the model says of a batch: label probabilities, a reason and character scores."""
+    """What the model says of a batch: label probabilities, character scores, and the features
+    its spam reasons are read from (``SpamModel.reasons``)."""
 
     batch: Batch
     proba: np.ndarray  # (paragraphs, labels), columns in ``LABELS`` order
-    reasons: np.ndarray  # likeliest spam reason of each paragraph (used where it is spam)
+    features: sp.csr_matrix  # stage one's input, one row per paragraph
     char_scores: np.ndarray  # span tagger's log-odds that each character is injected, flat
     char_logits: np.ndarray  # the same before smoothing
     char_starts: np.ndarray  # where each paragraph's characters start in them
@@ -213,17 +214,21 @@ class SpamModel:
         batch = Batch.from_documents(documents)
         if not batch.paragraphs:
             empty = np.zeros(0)
-            return Scores(batch, np.zeros((0, len(self.labels))), np.zeros(0, dtype=object),
+            return Scores(batch, np.zeros((0, len(self.labels))), sp.csr_matrix((0, 0)),
                           empty, empty, np.zeros(1, dtype=np.int64))
         x = self.vectorizer.transform(batch)
         proba, local, *characters = self.first_stage_.evidence(x, batch.paragraphs)
         features = context_features(batch, proba, local)
-        return Scores(
-            batch,
-            self.context_classifier_.predict_proba(features),
-            self.reason_classifier_.predict(x),
-            *characters,
-        )
+        return Scores(batch, self.context_classifier_.predict_proba(features), x, *characters)
+
+    def reasons(self, scores: Scores, rows: np.ndarray) -> np.ndarray:
+        """The likeliest spam reason of each paragraph of ``rows`` (only spam paragraphs have
+        one, so the others are not scored); an empty string elsewhere."""
+        classes = self.reason_classifier_.classes_
+        reasons = np.full(len(scores.proba), "", dtype=classes.dtype)
+        if len(rows):
+            reasons[rows] = self.reason_classifier_.predict(scores.features[rows])
+        return reasons
 
     def save(self, path: str | Path, sidecar: dict) -> Path:
         """Write the model and its JSON sidecar (``<path>.json``); returns the sidecar path."""

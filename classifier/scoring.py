@@ -90,7 +90,8 @@ class _Columns:
 CHROME = 0.5  # a paragraph at least this likely to be boilerplate gains no recurring spans
 
 
-def _spread_recurring(scores: Scores, labels: np.ndarray, injected: dict[int, list[Span]]
+def _spread_recurring(scores: Scores, labels: np.ndarray, reasons: np.ndarray,
+                      injected: dict[int, list[Span]]
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Labels, reasons and spam scores after each document's located injections are spread to
     where they recur in it (``spans.recurring_injections``, from the spans of its
@@ -98,7 +99,7 @@ def _spread_recurring(scores: Scores, labels: np.ndarray, injected: dict[int, li
     (boilerplate probability at least ``CHROME``). ``injected`` gains the new spans; a
     paragraph that was not spam becomes spam (``injected_keywords``) with the spam score of the
     document's strongest source paragraph, if that is higher than its own."""
-    labels, reasons = labels.copy(), scores.reasons.copy()
+    labels, reasons = labels.copy(), reasons.copy()
     spam_scores = scores.proba[:, _SPAM].copy()
     paragraphs, doc_index = scores.batch.paragraphs, scores.batch.doc_index
     sources: dict[int, list[int]] = {}
@@ -202,17 +203,21 @@ class Classifier:
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, list[Span]]]:
         """Labels, reasons, spam scores and injected spans of every row of ``scores``."""
         labels = decide(scores.proba, self.config.spam_threshold)
-        injected = self._injected_spans(scores, labels)
-        return (*_spread_recurring(scores, labels, injected), injected)
+        spam = np.flatnonzero(labels == "spam")
+        reasons = self.model.reasons(scores, spam)
+        injected = self._injected_spans(scores, spam, reasons)
+        return (*_spread_recurring(scores, labels, reasons, injected), injected)
 
-    def _injected_spans(self, scores: Scores, labels: np.ndarray) -> dict[int, list[Span]]:
-        """Spans inside each spam paragraph, relative to the paragraph, keyed by row."""
+    def _injected_spans(self, scores: Scores, spam: np.ndarray, reasons: np.ndarray
+                        ) -> dict[int, list[Span]]:
+        """Spans inside each spam paragraph (rows ``spam``), relative to the paragraph, keyed
+        by row."""
         tagger = self.model.first_stage_.tagger_
         spans = {}
-        for row in np.flatnonzero(labels == "spam").tolist():
+        for row in spam.tolist():
             smoothed, raw = scores.characters(row)
             spans[row] = tagger.locate(
-                smoothed, raw if scores.reasons[row] in INJECTION_REASONS else None)
+                smoothed, raw if reasons[row] in INJECTION_REASONS else None)
         return spans
 
     def _kept_quality(self, scores: Scores, labels: np.ndarray, injected: dict[int, list[Span]],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .features import Batch, char_ngram_ids, count_matrix, shape_features, word_ids
+from .features import Batch, char_ngram_ids, count_matrix, word_ids
 
 CHAR_FEATURES = 2**19
 WORD_FEATURES = 2**18
@@ -57,7 +57,7 @@ class ParagraphVectorizer:
             [
                 _sublinear_tfidf(chars, self.char_idf_),
                 _sublinear_tfidf(words, self.word_idf_),
-                sp.csr_matrix(shape_features(batch)),
+                sp.csr_matrix(batch.shape),
             ],
             format="csr",
             dtype=np.float32,

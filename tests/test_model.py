@@ -99,3 +99,20 @@ def test_cross_validation_scores_each_collection_on_its_own_rows():
                                           "spam_free": 1, "spam_free_flagged": 1}
     assert report["gen"]["documents"] == {"with_spam": 2, "with_spam_flagged": 2,
                                           "spam_free": 1, "spam_free_flagged": 0}
+
+
+def test_reasons_are_read_only_for_the_rows_asked_and_match_the_whole_batch(bundled):
+    """The reason model scores only the spam rows; each reason equals the one the reason
+    model gives when it scores every row of the batch."""
+    from .conftest import seed_texts
+
+    documents = [text.splitlines() for text in seed_texts().values()]
+    model = bundled.model
+    scores = model.score(documents)
+    everywhere = model.reason_classifier_.predict(scores.features)
+    spam = np.flatnonzero(scores.proba[:, 1] >= 0.3)
+    reasons = model.reasons(scores, spam)
+    assert 20 < len(spam) < len(reasons)
+    assert reasons[spam].tolist() == everywhere[spam].tolist()
+    assert set(np.delete(reasons, spam).tolist()) == {""}
+    assert set(reasons[spam].tolist()) <= set(model.reason_classifier_.classes_.tolist())
