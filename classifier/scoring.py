@@ -212,13 +212,11 @@ class Classifier:
                         ) -> dict[int, list[Span]]:
         """Spans inside each spam paragraph (rows ``spam``), relative to the paragraph, keyed
         by row."""
-        tagger = self.model.first_stage_.tagger_
-        spans = {}
-        for row in spam.tolist():
-            smoothed, raw = scores.characters(row)
-            spans[row] = tagger.locate(
-                smoothed, raw if reasons[row] in INJECTION_REASONS else None)
-        return spans
+        rows = spam.tolist()
+        located = self.model.first_stage_.tagger_.locate_rows(
+            scores.char_scores, scores.char_logits, scores.char_starts, rows,
+            [reasons[row] in INJECTION_REASONS for row in rows])
+        return dict(zip(rows, located))
 
     def _kept_quality(self, scores: Scores, labels: np.ndarray, injected: dict[int, list[Span]],
                       n_documents: int) -> tuple[list[float | None], list[float | None]]:

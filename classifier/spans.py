@@ -158,12 +158,47 @@ class SpanTagger:
         keyword is averaged below 0 by the smoothing window). Its runs are widened by
         ``INJECTION_EDGE`` characters on each side, which the smoothing window blurs into the
         genuine text next to them."""
-        length = len(scores)
-        hot = scores > 0
         injection = raw is not None
-        if injection and length:
-            hot |= (scores > scores.max() - INJECTION_MARGIN) | (raw > INJECTION_RAW)
-        runs = _runs(hot)
+        starts = np.array([0, len(scores)])
+        return self.locate_rows(scores, raw if injection else scores, starts, [0], [injection])[0]
+
+    def locate_rows(self, scores: np.ndarray, raw: np.ndarray, starts: np.ndarray,
+                    rows: list[int], injection: list[bool]) -> list[list[Span]]:
+        """``locate`` for the paragraphs ``rows`` of a batch at once: ``scores`` and ``raw``
+        are flat over the batch, paragraph ``i``'s characters are ``starts[i]:starts[i + 1]``,
+        and ``injection[k]`` says whether ``rows[k]`` is injected text (read its ``raw``). Runs
+        are found for all of them in one pass, so the per-paragraph work is only on runs."""
+        rows_at = np.asarray(rows, dtype=np.int64)
+        lengths = starts[rows_at + 1] - starts[rows_at]
+        offsets = np.cumsum(lengths) - lengths
+        chars = np.repeat(starts[rows_at] - offsets, lengths) + np.arange(lengths.sum())
+        smoothed, unsmoothed = scores[chars], raw[chars]
+        hot = smoothed > 0
+        injected = np.repeat(np.asarray(injection, dtype=bool), lengths)
+        filled = lengths > 0
+        if injected.any():
+            strongest = np.zeros(len(rows_at), dtype=smoothed.dtype)
+            strongest[filled] = np.maximum.reduceat(smoothed, offsets[filled])
+            hot |= injected & ((smoothed > np.repeat(strongest, lengths) - INJECTION_MARGIN)
+                               | (unsmoothed > INJECTION_RAW))
+        # runs of hot characters, cut at paragraph edges
+        before = np.concatenate([[False], hot[:-1]])
+        before[offsets[filled]] = False
+        after = np.concatenate([hot[1:], [False]])
+        after[(offsets + lengths - 1)[filled]] = False
+        run_starts = np.flatnonzero(hot & ~before)
+        run_ends = np.flatnonzero(hot & ~after) + 1
+        owner = np.searchsorted(offsets, run_starts, side="right") - 1
+        base = offsets[owner]
+        runs: list[list[Span]] = [[] for _ in rows]
+        for k, start, end in zip(owner.tolist(), (run_starts - base).tolist(),
+                                 (run_ends - base).tolist()):
+            runs[k].append((start, end))
+        return [self._spans_of(found, length, inj)
+                for found, length, inj in zip(runs, lengths.tolist(), injection)]
+
+    def _spans_of(self, runs: list[Span], length: int, injection: bool) -> list[Span]:
+        """A paragraph's spans from its runs of hot characters (see ``locate``)."""
         closed: list[Span] = []
         for start, end in runs:
             if closed and start - closed[-1][1] <= self.max_gap:
@@ -220,9 +255,3 @@ def recurring_injections(paragraphs: list[str], located: dict[int, list[Span]]
         if spans:
             found[index] = merge(spans)
     return found
-
-
-def _runs(mask: np.ndarray) -> list[Span]:
-    """(start, end) of every run of True in a boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))

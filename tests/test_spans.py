@@ -223,3 +223,26 @@ def test_a_short_keyword_recurring_in_a_page_is_removed_where_the_paragraph_mode
     # page chrome that names the keyword stays chrome: the keys are not spread into it
     credit = bundled.predict(page + "\n责任编辑：" + keyword).paragraphs[-1]
     assert (credit.label, credit.spans) == ("boilerplate", ())
+
+
+def test_spans_located_for_a_whole_batch_equal_those_located_one_paragraph_at_a_time(bundled):
+    """``locate_rows`` (every spam paragraph of a batch in one pass) gives each paragraph the
+    spans ``locate`` gives it alone, with and without its unsmoothed scores, also for empty
+    paragraphs and runs that touch a paragraph edge."""
+    from .conftest import seed_texts
+
+    documents = [text.splitlines() for text in seed_texts().values()]
+    scores = bundled.model.score(documents)
+    tagger = bundled.model.first_stage_.tagger_
+    rows = list(range(len(scores.proba)))
+    injection = [row % 2 == 0 for row in rows]
+    batched = tagger.locate_rows(scores.char_scores, scores.char_logits, scores.char_starts,
+                                 rows, injection)
+    alone = []
+    for row, inj in zip(rows, injection):
+        smoothed, raw = scores.characters(row)
+        alone.append(tagger.locate(smoothed, raw if inj else None))
+    assert batched == alone
+    assert any(spans == [(0, 0)] for spans in alone)  # blank lines are in the batch
+    assert sum(spans != [(0, len(scores.characters(row)[0]))]
+               for row, spans in enumerate(alone)) > 20  # and paragraphs with partial spans
