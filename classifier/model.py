@@ -150,7 +150,8 @@ class FirstStage:
     def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, ...]:
         """Label probabilities, local evidence (see ``local_evidence``), character scores
         smoothed and not (flat), and where each paragraph's characters start in them."""
-        spam_weights = self.classifier_.coef_[LABELS.index("spam")]
+        # a contiguous copy: gathering from a row of the Fortran-ordered weights is ~5x slower
+        spam_weights = np.ascontiguousarray(self.classifier_.coef_[LABELS.index("spam")])
         scores, raw, lengths = self.tagger_.char_scores(paragraphs)
         local = local_evidence(scores, lengths, strongest_feature(x, spam_weights))
         starts = np.concatenate([[0], np.cumsum(lengths)])
