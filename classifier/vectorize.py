@@ -12,15 +12,19 @@ WORD_FEATURES = 2**18
 
 
 def _sublinear_tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """(1 + log tf) · idf, rows scaled to unit length (rows without terms stay zero)."""
-    tfidf = counts.copy()
-    tfidf.data = (1.0 + np.log(tfidf.data)) * idf[tfidf.indices]
-    squared = tfidf.copy()
-    squared.data **= 2
-    norms = np.sqrt(np.asarray(squared.sum(axis=1)).ravel())
+    """(1 + log tf) · idf, rows scaled to unit length (rows without terms stay zero). Row norms
+    are summed as scipy's ``csr_matrix.sum(axis=1)`` sums them (``np.add.reduceat`` over the
+    filled rows), without copying the matrix twice to get there."""
+    data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    per_row = np.diff(counts.indptr)
+    filled = np.flatnonzero(per_row)
+    norms = np.zeros(counts.shape[0], dtype=data.dtype)
+    if len(filled):
+        norms[filled] = np.add.reduceat(data**2, counts.indptr[filled])
+    norms = np.sqrt(norms)
     norms[norms == 0] = 1.0
-    tfidf.data /= np.repeat(norms, np.diff(tfidf.indptr)).astype(np.float32)
-    return tfidf
+    data /= np.repeat(norms, per_row).astype(np.float32)
+    return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
 
 def _idf(counts: sp.csr_matrix) -> np.ndarray:

@@ -13,6 +13,7 @@ from classifier.features import (
     _mix,
     _surprise_bin,
     char_ngram_ids,
+    count_matrix,
     cut_batch,
     segment_moving_mean,
     shape_features,
@@ -175,3 +176,21 @@ def test_pair_counts_read_the_dense_table_and_the_index_alike():
     everything = PairCounts(pairs, counts, alphabet)  # no pair left for the index
     assert len(everything.rest.keys) == 0
     np.testing.assert_array_equal(everything.count(a, b), table.count(a, b))
+
+
+def test_sublinear_tfidf_is_scikit_learns(labeled_documents):
+    """The vectorizer's TF-IDF equals scikit-learn's TfidfTransformer (sublinear tf, smooth
+    idf, l2 rows) on real paragraphs; a row without terms stays zero."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from classifier.vectorize import _idf, _sublinear_tfidf
+
+    paragraphs = [normalize(p) for d in labeled_documents[::25] for p in d.paragraphs]
+    counts = count_matrix(*char_ngram_ids(paragraphs, 2**16), len(paragraphs), 2**16)
+    counts = sp.vstack([counts, sp.csr_matrix((1, 2**16), dtype=np.float32)], format="csr")
+    ours = _sublinear_tfidf(counts, _idf(counts))
+    theirs = TfidfTransformer(sublinear_tf=True).fit_transform(counts.astype(np.float64))
+    assert ours.nnz == theirs.nnz > 10_000
+    np.testing.assert_allclose(ours.toarray(), theirs.toarray(), rtol=1e-5, atol=1e-6)
+    assert ours[len(paragraphs)].nnz == 0
