@@ -46,25 +46,24 @@ class _Columns:
 
     def paragraph(self, start: int, end: int, row: int) -> ParagraphResult:
         label = self.labels[row]
-        return ParagraphResult(
-            start=start,
-            end=end,
-            label=label,
-            reason=self.reasons[row] if label == "spam" else None,
-            spam_score=self.spam_scores[row],
-            boilerplate_score=self.boilerplate_scores[row],
-            spans=tuple((start + s, start + e) for s, e in self.injected.get(row, ())),
-            quality=self.quality[row],
+        spans = self.injected.get(row)
+        return ParagraphResult(  # by position: this runs once per paragraph
+            start,
+            end,
+            label,
+            self.reasons[row] if label == "spam" else None,
+            self.spam_scores[row],
+            self.boilerplate_scores[row],
+            tuple((start + s, start + e) for s, e in spans) if spans else (),
+            self.quality[row],
         )
 
     def segmented(self, start: int, end: int, segments: list[tuple[int, int, int]]
                   ) -> ParagraphResult:
-        """A paragraph scored in ``segments`` (start, end, row): spam if any segment is, with
-        the reason and spam score of its strongest one and the spans of all; otherwise
-        genuine if any segment is; its boilerplate score and quality are the segments',
-        weighted by length."""
-        if len(segments) == 1:
-            return self.paragraph(start, end, segments[0][2])
+        """A paragraph scored in two or more ``segments`` (start, end, row): spam if any
+        segment is, with the reason and spam score of its strongest one and the spans of all;
+        otherwise genuine if any segment is; its boilerplate score and quality are the
+        segments', weighted by length."""
         rows = [row for _, _, row in segments]
         labels = {self.labels[row] for row in rows}
         label = next(x for x in ("spam", "genuine", "boilerplate") if x in labels)
@@ -179,16 +178,19 @@ class Classifier:
         quality, document_quality = self._kept_quality(scores, labels, injected, len(texts))
         columns = _Columns(labels.tolist(), reasons.tolist(), spam_scores.tolist(),
                            scores.proba[:, _BOILERPLATE].tolist(), injected, quality)
-        rows = iter(range(len(labels)))
-        return [
-            self._document(
-                text,
-                [columns.segmented(s, e, [(a, b, next(rows)) for a, b in parts])
-                 for (s, e), parts in zip(spans, paragraphs)],
-                document_quality[i],
-            )
-            for i, (text, spans, paragraphs) in enumerate(zip(texts, offsets, segments))
-        ]
+        results, row = [], 0
+        for text, spans, paragraphs, quality_of_document in zip(texts, offsets, segments,
+                                                                 document_quality):
+            scored = []
+            for (start, end), parts in zip(spans, paragraphs):
+                if len(parts) == 1:
+                    scored.append(columns.paragraph(start, end, row))
+                else:
+                    scored.append(columns.segmented(
+                        start, end, [(a, b, row + k) for k, (a, b) in enumerate(parts)]))
+                row += len(parts)
+            results.append(self._document(text, scored, quality_of_document))
+        return results
 
     def paragraph_proba(self, documents: list[list[str]]) -> np.ndarray:
         """Class probabilities of every paragraph of ``documents`` (lists of paragraphs; rows
