@@ -14,7 +14,9 @@ import numpy as np
 import opencc
 
 _CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
-_PARAGRAPH = re.compile(r"[^\n]+")
+# a non-blank line without its outer white space (``\s`` and ``str.strip`` agree on what white
+# space is); a match never crosses a line break
+_PARAGRAPH = re.compile(r"[^\S\n]*(\S(?:[^\n]*\S)?)")
 # A paragraph longer than LONG_LINE characters (a page flattened into one line, or a very
 # long paragraph: 0.1 % of the labeled paragraphs are longer) is scored in segments that close
 # at the first sentence end or white-space run after SEGMENT characters (about the 90th
@@ -64,14 +66,7 @@ def split_paragraphs(text: str) -> list[tuple[int, int]]:
     >>> split_paragraphs("標題\\r\\n\\n  正文。 \\n")
     [(0, 2), (7, 10)]
     """
-    spans = []
-    for match in _PARAGRAPH.finditer(text):
-        line = match.group()
-        stripped = line.strip()
-        if stripped:
-            start = match.start() + (len(line) - len(line.lstrip()))
-            spans.append((start, start + len(stripped)))
-    return spans
+    return [match.span(1) for match in _PARAGRAPH.finditer(text)]
 
 
 def split_long_line(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -1,6 +1,8 @@
 """Normalisation and paragraph offsets."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.text import normalize, split_paragraphs
 
@@ -80,3 +82,20 @@ def test_a_long_paragraph_without_any_break_is_scored_whole():
 
     line = "关键词" * 300
     assert split_long_line(line, 0, len(line)) == [(0, len(line))]
+
+
+WHITE_SPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(WHITE_SPACE + list("甲乙。ab\u200b\ufeff")), max_size=40))
+def test_paragraphs_are_the_non_blank_lines_stripped_of_every_kind_of_white_space(text):
+    """Every Unicode white space ``str.strip`` knows (the ideographic space, NBSP, \\x1c–\\x1f,
+    U+2028 …) is trimmed from a paragraph's edges; only "\\n" ends a line."""
+    expected, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            start = offset + len(line) - len(line.lstrip())
+            expected.append((start, start + len(line.strip())))
+        offset += len(line) + 1
+    assert split_paragraphs(text) == expected
