@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .features import marked
+
 _EDGE = 0x02
 _SHIFT = np.uint64(21)  # code points fit in 21 bits
 _LOW = np.uint64((1 << 21) - 1)
@@ -123,8 +125,8 @@ class PairCounts:
 
 def _codes(paragraphs: list[str]) -> np.ndarray:
     """Code points of all paragraphs, each wrapped in edge marks."""
-    marked = "".join(f"\x02{p}\x02" for p in paragraphs)
-    return np.frombuffer(marked.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.frombuffer(marked(paragraphs, "\x02").encode("utf-32-le"),
+                         dtype=np.uint32).astype(np.uint64)
 
 
 def _pairs(codes: np.ndarray) -> np.ndarray:
