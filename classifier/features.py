@@ -147,15 +147,19 @@ CONTEXT_TEMPLATES = tuple((k, 1) for k in range(-2, 3)) + tuple((k, 2) for k in 
 )
 
 
-def char_context_ids(paragraphs: list[str], n_features: int) -> np.ndarray:
-    """For every character of every paragraph (numbered across the batch), the hashed n-grams
-    of ``CONTEXT_TEMPLATES`` around it, edges marked: a (templates, characters) column array."""
-    pad = 2
+_PAD = 2  # edge marks on each side of a paragraph in the tagger's layout
+
+
+def _context_buckets(paragraphs: list[str], n_features: int
+                     ) -> tuple[list[np.ndarray | None], np.ndarray, list[int]]:
+    """The tagger's layout: paragraphs wrapped in ``_PAD`` edge marks, the hashed bucket of the
+    n-gram starting at every position of it (index n), where each character of the batch
+    stands in it, and each template's salt."""
     codes = np.frombuffer(marked(paragraphs, "\x02\x02").encode("utf-32-le"),
                           dtype=np.uint32).astype(np.uint64)
     lengths = _lengths(paragraphs)
-    region_starts = np.cumsum(lengths + 2 * pad) - (lengths + 2 * pad)
-    chars = np.repeat(region_starts + pad, lengths) + (
+    region_starts = np.cumsum(lengths + 2 * _PAD) - (lengths + 2 * _PAD)
+    chars = np.repeat(region_starts + _PAD, lengths) + (
         np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     )
     padded = np.concatenate([codes, np.zeros(4, dtype=np.uint64)])
@@ -166,11 +170,34 @@ def char_context_ids(paragraphs: list[str], n_features: int) -> np.ndarray:
         poly.append(poly[-1] * _PRIME + shifted)
     # each n-gram is hashed once; a template reads its neighbour's bucket, XOR its own salt
     buckets = [None] + [_bucket(_mix(poly[n]), n_features) for n in range(1, 4)]
+    salts = [int(_bucket(_mix(np.array([t + 1], dtype=np.uint64)), n_features)[0])
+             for t in range(len(CONTEXT_TEMPLATES))]
+    return buckets, chars, salts
+
+
+def char_context_ids(paragraphs: list[str], n_features: int) -> np.ndarray:
+    """For every character of every paragraph (numbered across the batch), the hashed n-grams
+    of ``CONTEXT_TEMPLATES`` around it, edges marked: a (templates, characters) column array."""
+    buckets, chars, salts = _context_buckets(paragraphs, n_features)
     cols = np.empty((len(CONTEXT_TEMPLATES), len(chars)), dtype=np.int64)
     for template, (offset, n) in enumerate(CONTEXT_TEMPLATES):
-        salt = _bucket(_mix(np.array([template + 1], dtype=np.uint64)), n_features)[0]
-        np.bitwise_xor(buckets[n][chars + offset], salt, out=cols[template])
+        np.bitwise_xor(buckets[n][chars + offset], salts[template], out=cols[template])
     return cols
+
+
+def context_weight_sums(paragraphs: list[str], weights: np.ndarray) -> np.ndarray:
+    """Per character of the batch, the sum of ``weights`` over its ``char_context_ids``
+    columns, added in template order as ``weights[char_context_ids(...)].sum(axis=0)`` adds
+    them, but gathered along the whole layout by slices (no index array per template), and
+    only then read at the characters."""
+    buckets, chars, salts = _context_buckets(paragraphs, len(weights))
+    if not len(chars):
+        return np.zeros(0, dtype=weights.dtype)
+    end = len(buckets[1]) - 2 * _PAD  # the layout, its zero tail excluded; characters lie inside
+    total = np.zeros(end - _PAD, dtype=weights.dtype)
+    for template, (offset, n) in enumerate(CONTEXT_TEMPLATES):
+        total += weights[buckets[n][_PAD + offset : end + offset] ^ salts[template]]
+    return total[chars - _PAD]
 
 
 def segment_moving_mean(values: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:

@@ -7,7 +7,13 @@ import re
 import numpy as np
 import scipy.sparse as sp
 
-from .features import char_context_ids, segment_moving_mean, surprise_codes, surprise_columns
+from .features import (
+    char_context_ids,
+    context_weight_sums,
+    segment_moving_mean,
+    surprise_codes,
+    surprise_columns,
+)
 from .linear import SparseLogistic
 from .lm import CharBigramLM
 from .results import Span
@@ -129,14 +135,12 @@ class SpanTagger:
     def char_logits(self, paragraphs: list[str]) -> np.ndarray:
         """Unsmoothed log-odds of every character of the batch, flat. The same numbers as the
         classifier's decision function on ``_features``, summed by gathering weights instead of
-        building the matrix (the surprise codes' from a table of 256)."""
+        building the matrix (the surprise codes' from a table of 256), in the same order."""
         weights = self.classifier_.coef_[0]
-        context = char_context_ids(paragraphs, SPAN_FEATURES)
-        codes = self._surprise_codes(paragraphs)
-        gathered = np.empty((len(context) + len(codes), context.shape[1]), dtype=weights.dtype)
-        np.take(weights, context, out=gathered[: len(context)])
-        np.take(weights[_SURPRISE_COLUMNS], codes, out=gathered[len(context) :])
-        return gathered.sum(axis=0) + float(self.classifier_.intercept_[0])
+        total = context_weight_sums(paragraphs, weights)
+        for code_row in weights[_SURPRISE_COLUMNS][self._surprise_codes(paragraphs)]:
+            total += code_row
+        return total + float(self.classifier_.intercept_[0])
 
     def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Smoothed and unsmoothed log-odds that each character is injected (flat over the

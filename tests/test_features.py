@@ -194,3 +194,18 @@ def test_sublinear_tfidf_is_scikit_learns(labeled_documents):
     assert ours.nnz == theirs.nnz > 10_000
     np.testing.assert_allclose(ours.toarray(), theirs.toarray(), rtol=1e-5, atol=1e-6)
     assert ours[len(paragraphs)].nnz == 0
+
+
+def test_context_weight_sums_equal_the_gathered_context_columns(labeled_documents):
+    """The tagger's sliced gather over the whole layout gives, bit for bit, the sum of the
+    weights of each character's ``char_context_ids`` columns, for every paragraph length down
+    to none, and for an empty batch."""
+    from classifier.features import char_context_ids, context_weight_sums
+
+    weights = np.random.default_rng(4).normal(size=2**16).astype(np.float32)
+    paragraphs = [normalize(p) for d in labeled_documents[::30] for p in d.paragraphs]
+    paragraphs += ["", "a", "", "ab"]
+    for batch in (paragraphs, [], [""]):
+        expected = weights[char_context_ids(batch, 2**16)].sum(axis=0)
+        assert np.array_equal(context_weight_sums(batch, weights), expected)
+    assert len(expected) == 0 and sum(map(len, paragraphs)) > 10_000
