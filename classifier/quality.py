@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from dataclasses import dataclass
 from itertools import compress
 from pathlib import Path
 
@@ -81,16 +82,11 @@ def _lookup(keys: np.ndarray, table: np.ndarray, *values: np.ndarray) -> list[np
         return [np.zeros(len(keys)) for _ in values]
     if len(table) >= 4096 and len(keys) >= 1024:
         at = _index_of(table).find(keys)
-        found = at >= 0
     else:
         at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-        found = table[at] == keys
-    hits = np.flatnonzero(found)
-    at = at[hits]
-    out = [np.zeros(len(keys)) for _ in values]
-    for o, v in zip(out, values):
-        o[hits] = v[at]
-    return out
+        at[table[at] != keys] = -1
+    found = at >= 0  # an absent key reads the last value, which ``where`` replaces by 0
+    return [np.where(found, v[at], 0.0) for v in values]
 
 
 class _Level:
@@ -269,21 +265,50 @@ class WordBigramLM:
         self.bigram_ = _Level(v, keys, self.discount, self.min_count)
         return self
 
-    def surprise(self, words: Words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def evidence(self, words: Words) -> WordEvidence:
+        """Counts of each word of a batch, as a word and as a context, and of the pair it forms
+        with the word before (``<s>`` before a paragraph's first)."""
+        ends = np.cumsum(words.counts)
+        first = np.zeros(len(words.hashes), dtype=bool)
+        first[(ends - words.counts)[words.counts > 0]] = True
+        keys = np.r_[words.hashes, np.array([_W_START, _W_END], dtype=np.uint64)]
+        (count,) = _lookup(keys, self.unigrams_, self.unigram_counts_)
+        total, backoff = _lookup(keys, self.bigram_.contexts, self.bigram_.totals,
+                                 self.bigram_.backoff)
+        previous = _shift(words.hashes, 1, first, _W_START)
+        (pair,) = _lookup(_pair_keys(previous, words.hashes), self.bigram_.keys,
+                          self.bigram_.counts)
+        return WordEvidence(count, total, backoff, pair, first)
+
+    def surprise(self, words: Words, evidence: WordEvidence | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per word (end marks left out): ``-log P(w)``, ``-log P(w | v)``, whether ``w`` was
-        never seen, whether ``w`` and ``v`` are common but never seen together; flattened."""
-        seq, is_start, is_end = _word_sequence(words)
-        idx = np.flatnonzero(~is_start & ~is_end)
-        v, w = seq[idx - 1], seq[idx]
-        (count,) = _lookup(w, self.unigrams_, self.unigram_counts_)
+        never seen, whether ``w`` and ``v`` are common but never seen together; flattened.
+        ``evidence``: the batch's ``evidence``, if the caller has it already."""
+        e = self.evidence(words) if evidence is None else evidence
+        n = len(words.hashes)
+        count = e.count[:n]
         p1 = (count + 1.0) / (self.total_ + len(self.unigrams_) + 1.0)
-        with np.errstate(over="ignore"):
-            keys = _mix(v * _PRIME + w)
-        pair, total, backoff = self.bigram_.evidence(v, keys)
-        p2 = self.bigram_.combine(pair, total, backoff, p1)
+        total = _shift(e.total[:n], 1, e.first, e.total[n])  # of the word before, as context
+        backoff = _shift(e.backoff[:n], 1, e.first, e.backoff[n])
+        p2 = self.bigram_.combine(e.pair, total, backoff, p1)
         # a pair of two common words never seen together: the trace of a swapped word
-        frequent_unseen = (total >= 20) & (count >= 20) & (pair == 0)
+        frequent_unseen = (total >= 20) & (count >= 20) & (e.pair == 0)
         return -np.log(p1), -np.log(p2), count == 0, frequent_unseen
+
+
+@dataclass(frozen=True)
+class WordEvidence:
+    """What a :class:`WordBigramLM` counted of each word of a batch, looked up once for all
+    the features that use it: ``count``, ``total`` and ``backoff`` (as a context) of every
+    word, then of the start and the end mark; ``pair``: the count of each word after the word
+    before it; ``first``: which words open a paragraph."""
+
+    count: np.ndarray
+    total: np.ndarray
+    backoff: np.ndarray
+    pair: np.ndarray
+    first: np.ndarray
 
 
 def _is_cjk(codes: np.ndarray) -> np.ndarray:
@@ -569,33 +594,32 @@ class TwinModel:
                    + tri[tag, next_tag, next2_tag]).astype(np.float64),
         }
 
-    def _own_evidence(self, t: _Tokens, word_lm: WordBigramLM) -> dict[str, np.ndarray]:
-        """What the word model says of each word and its neighbours, each thing looked up
-        once: a word's right neighbour's values are the next word's own, shifted (the end mark
-        after a paragraph's last word, the start mark before its first)."""
+    def _own_evidence(self, t: _Tokens, word_lm: WordBigramLM,
+                      e: WordEvidence) -> dict[str, np.ndarray]:
+        """What the word model says of each word and its neighbours (``e``: its
+        ``evidence``): a word's right neighbour's values are the next word's own, shifted (the
+        end mark after a paragraph's last word, the start mark before its first)."""
+        logfreq, _, found = self.lexicon.lookup(np.array([_W_START, _W_END], dtype=np.uint64))
+        p_word = self._prob(e.count[: t.n], t.logfreq, t.found, word_lm)
+        p_end = self._prob(e.count[-1:], logfreq[1:], found[1:], word_lm)[0]
         bigram = word_lm.bigram_
-        marks = np.array([_W_START, _W_END], dtype=np.uint64)
-        (count,) = _lookup(np.r_[t.hashes, marks], word_lm.unigrams_, word_lm.unigram_counts_)
-        (total,) = _lookup(np.r_[t.hashes, marks], bigram.contexts, bigram.totals)
-        logfreq, _, found = self.lexicon.lookup(marks)
-        p_word = self._prob(count[: t.n], t.logfreq, t.found, word_lm)
-        p_end = self._prob(count[-1:], logfreq[1:], found[1:], word_lm)[0]
-        (left,) = _lookup(_pair_keys(t.prev_hash, t.hashes), bigram.keys, bigram.counts)
         (last_right,) = _lookup(_pair_keys(t.hashes[t.last], t.next_hash[t.last]), bigram.keys,
                                 bigram.counts)
-        right = _shift(left, -1, t.last, 0.0)
+        right = _shift(e.pair, -1, t.last, 0.0)
         right[t.last] = last_right
-        return {"count": count[: t.n], "p_word": p_word,
-                "p_next": _shift(p_word, -1, t.last, p_end), "left": left, "right": right,
-                "left_total": _shift(total[: t.n], 1, t.first, total[-2]),
-                "right_total": total[: t.n]}
+        return {"count": e.count[: t.n], "p_word": p_word,
+                "p_next": _shift(p_word, -1, t.last, p_end), "left": e.pair, "right": right,
+                "left_total": _shift(e.total[: t.n], 1, t.first, e.total[-2]),
+                "right_total": e.total[: t.n]}
 
-    def token_features(self, words: Words,
-                       word_lm: WordBigramLM) -> tuple[np.ndarray, _Tokens]:
-        """Per word of every paragraph, the ``TOKEN_FEATURES``; and the words as arrays."""
+    def token_features(self, words: Words, word_lm: WordBigramLM,
+                       evidence: WordEvidence | None = None) -> tuple[np.ndarray, _Tokens]:
+        """Per word of every paragraph, the ``TOKEN_FEATURES``; and the words as arrays.
+        ``evidence``: ``word_lm.evidence(words)``, if the caller has it already."""
         t = _Tokens(words, self.lexicon)
         lex = self.lexicon
-        e = self._own_evidence(t, word_lm)
+        e = self._own_evidence(t, word_lm, word_lm.evidence(words) if evidence is None
+                               else evidence)
         p_next, left_total = e["p_next"], e["left_total"]
         own = self._parts(t.hashes, t.logfreq, t.tags, p_next, t.prev_tag, t.next_tag,
                           t.prev2_tag, t.next2_tag, e["p_word"], e["left"], e["right"],
@@ -641,9 +665,10 @@ class TwinModel:
         """Log-odds that each word (a row of ``token_features``) is a swap."""
         return np.einsum("ij,j->i", (x - self.mean_) / self.scale_, self.coef_) + self.intercept_
 
-    def paragraph_features(self, words: Words, word_lm: WordBigramLM) -> np.ndarray:
-        """Per paragraph, the ``TWIN_FEATURES``."""
-        x, t = self.token_features(words, word_lm)
+    def paragraph_features(self, words: Words, word_lm: WordBigramLM,
+                           evidence: WordEvidence | None = None) -> np.ndarray:
+        """Per paragraph, the ``TWIN_FEATURES`` (``evidence``: see ``token_features``)."""
+        x, t = self.token_features(words, word_lm, evidence)
         n_par = len(t.counts)
         rows = np.repeat(np.arange(n_par), t.counts)
         sizes = np.maximum(t.counts, 1).astype(np.float64)
@@ -718,7 +743,8 @@ def quality_features(paragraphs: list[str], char_lm: CharTrigramLM,
     if words is None:
         words = tokenize(paragraphs)
     counts = words.counts
-    w1, w2, oov, unseen = word_lm.surprise(words)
+    evidence = word_lm.evidence(words)
+    w1, w2, oov, unseen = word_lm.surprise(words, evidence)
     word_rows = np.repeat(np.arange(len(paragraphs)), counts)
     columns = [
         _per_row(s3, rows, lengths),
@@ -738,7 +764,7 @@ def quality_features(paragraphs: list[str], char_lm: CharTrigramLM,
         spin_markers(paragraphs, markers),
     ]
     if twins is not None:
-        columns += list(twins.paragraph_features(words, word_lm).T)
+        columns += list(twins.paragraph_features(words, word_lm, evidence).T)
     return np.column_stack(columns)
 
 

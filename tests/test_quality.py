@@ -16,6 +16,7 @@ from classifier.quality import (
     CharTrigramLM,
     WordBigramLM,
     Words,
+    _lookup,
     _mix,
     load_quality_model,
     tokenize,
@@ -79,6 +80,43 @@ def test_word_lm_is_normalised():
             keys = _mix(np.full(len(w), v) * _PRIME + w)
         p2 = lm.bigram_.prob(np.full(len(w), v), keys, p1)
         assert p2.sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_word_surprise_conditions_each_word_on_the_one_before():
+    """The batch's shared evidence (each word looked up once, its context shifted in) gives
+    -log P(w | v) with v the word before, and the start mark before a paragraph's first."""
+    tokens = [["国家", "发展", "改革委", "发布", "通知"], ["国家", "卫生", "发布", "数据"]]
+    lm = WordBigramLM().fit(Words([w for t in tokens for w in t], [len(t) for t in tokens]))
+    batch = [["发布", "国家", "通知"], [], ["没见过", "发展"], ["数据"]]
+    words = Words([w for t in batch for w in t], [len(t) for t in batch])
+    _, w2, oov, _ = lm.surprise(words)
+    start = np.uint64(0x5354415254)
+    expected = []
+    for paragraph in batch:
+        hashes = word_hashes(paragraph) if paragraph else np.zeros(0, dtype=np.uint64)
+        for i, w in enumerate(hashes):
+            v = hashes[i - 1] if i else start
+            (count,) = _lookup(np.array([w]), lm.unigrams_, lm.unigram_counts_)
+            p1 = (count + 1) / (lm.total_ + len(lm.unigrams_) + 1)
+            with np.errstate(over="ignore"):
+                key = _mix(np.array([v]) * _PRIME + np.array([w]))
+            expected.append(-np.log(lm.bigram_.prob(np.array([v]), key, p1))[0])
+    assert w2.tolist() == pytest.approx(expected, rel=1e-12)
+    assert oov.tolist() == [False, False, False, True, False, False]
+
+
+@pytest.mark.parametrize("size", [50, 5000])  # a sorted search, then the hash index
+def test_lookup_reads_the_values_of_present_keys_and_zero_for_absent_ones(size):
+    rng = np.random.default_rng(size)
+    table = np.unique(rng.integers(0, 2**40, size * 2, dtype=np.uint64))[:size]
+    counts = rng.integers(1, 1000, size).astype(np.uint32)
+    totals = rng.random(size).astype(np.float32)
+    present = rng.integers(0, size, 3000)
+    keys = np.r_[table[present], table[-1] + np.uint64(1) + rng.integers(0, 10, 3000,
+                                                                         dtype=np.uint64)]
+    got_counts, got_totals = _lookup(keys, table, counts, totals)
+    assert got_counts.tolist() == counts[present].tolist() + [0.0] * 3000
+    assert got_totals.tolist() == totals[present].astype(np.float64).tolist() + [0.0] * 3000
 
 
 def test_batch_tokenize_cuts_each_paragraph_as_jieba_does_alone():
