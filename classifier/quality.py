@@ -76,17 +76,23 @@ def _index_of(table: np.ndarray) -> KeyIndex:
     return index
 
 
+def _positions(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Where each key stands in a sorted table of unique keys, -1 where it is absent: by the
+    table's hash index for big look-ups, by a sorted search for small ones."""
+    if len(table) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    if len(table) >= 4096 and len(keys) >= 1024:
+        return _index_of(table).find(keys)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    at[table[at] != keys] = -1
+    return at
+
+
 def _lookup(keys: np.ndarray, table: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
     """Values of ``keys`` in a sorted key ``table`` (0 where a key is absent)."""
-    if len(table) == 0:
-        return [np.zeros(len(keys)) for _ in values]
-    if len(table) >= 4096 and len(keys) >= 1024:
-        at = _index_of(table).find(keys)
-    else:
-        at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-        at[table[at] != keys] = -1
+    at = _positions(keys, table)
     found = at >= 0  # an absent key reads the last value, which ``where`` replaces by 0
-    return [np.where(found, v[at], 0.0) for v in values]
+    return [np.where(found, v[at], 0.0) if len(v) else np.zeros(len(keys)) for v in values]
 
 
 class _Level:
@@ -394,8 +400,8 @@ class Lexicon:
         for p in range(max(self.lengths)):
             sel = eligible[lengths[eligible] > p]
             keys = _twin_key(lengths[sel], p, codes[first_code[sel] + p].astype(np.int64))
-            at = np.minimum(np.searchsorted(self.twin_keys, keys), len(self.twin_keys) - 1)
-            ok = self.twin_keys[at] == keys
+            at = _positions(keys, self.twin_keys)
+            ok = at >= 0
             sel, at = sel[ok], at[ok]
             start, size = self.twin_offsets[at], self.twin_offsets[at + 1] - self.twin_offsets[at]
             tok.append(np.repeat(sel, size))
@@ -480,6 +486,21 @@ TOKEN_FEATURES = (
     *(f"g_{name}" for name in _PARTS), *(f"post_{name}" for name in _PARTS if name != "lf"),
     "cjk", "in_lexicon", "has_twins",
 )
+
+
+def _part_sums(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """For every ``_PARTS`` subset, the sum of its ``parts`` added in the subset's order; a
+    subset that starts with another adds to that one's sum instead of starting again."""
+    sums: dict[tuple[str, ...], np.ndarray | int] = {(): 0}
+
+    def total(names: tuple[str, ...]):
+        if names not in sums:
+            sums[names] = total(names[:-1]) + parts[names[-1]]
+        return sums[names]
+
+    return {name: total(names) for name, names in _PARTS.items()}
+
+
 SWAP_PRIOR = 0.05  # share of swapped words assumed by the paragraph's likelihood ratio
 
 
@@ -645,9 +666,9 @@ class TwinModel:
         starts = np.flatnonzero(np.r_[True, tok[1:] != tok[:-1]]) if len(tok) else tok
         columns = [own[name] for name in ("lf", "wwl", "wwr", "twl", "wtr", "t3")]
         posts = []
-        own_at_twin = {name: own[name][tok] for name in twin}
+        own_sums = _part_sums(own)  # per word, then read at its twins: fewer additions
         for name, parts in _PARTS.items():
-            diff = sum(twin[p] for p in parts) - sum(own_at_twin[p] for p in parts)
+            diff = sum(twin[p] for p in parts) - own_sums[name][tok]
             gap = np.full(t.n, -5.0)
             post = np.zeros(t.n)
             if len(tok):
