@@ -7,8 +7,8 @@ encyclopedia text measure that:
 
 - :class:`CharTrigramLM`: characters given the two before them, interpolated absolute
   discounting down to a bigram and an add-one unigram model. N-grams are 21-bit code points
-  packed into one ``uint64`` key, counts are sorted numpy arrays, and every lookup is a
-  vectorised ``searchsorted`` over all characters of a batch at once.
+  packed into one ``uint64`` key, counts are sorted numpy arrays, and every lookup is
+  vectorised over all characters of a batch at once (a hash index for big tables).
 - :class:`WordBigramLM`: jieba words (rjieba) given the word before, same smoothing; words are
   64-bit hashes of their code points, so no vocabulary is stored.
 - :class:`TwinModel`: the spinner's trace word by word. jieba's own dictionary (word counts and
