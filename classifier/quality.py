@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import compress
 from pathlib import Path
 
@@ -213,6 +214,21 @@ class Words:
                    counts if selected is None else counts[selected],
                    lengths[keep], codes[np.repeat(keep, lengths)])
 
+    @cached_property
+    def first(self) -> np.ndarray:
+        """Which words open a paragraph."""
+        return self._edge(np.cumsum(self.counts) - self.counts)
+
+    @cached_property
+    def last(self) -> np.ndarray:
+        """Which words close a paragraph."""
+        return self._edge(np.cumsum(self.counts) - 1)
+
+    def _edge(self, positions: np.ndarray) -> np.ndarray:
+        mask = np.zeros(len(self.hashes), dtype=bool)
+        mask[positions[self.counts > 0]] = True
+        return mask
+
     def __add__(self, other: Words) -> Words:
         """The paragraphs of both, these first."""
         return Words(self.flat + other.flat, np.r_[self.counts, other.counts],
@@ -274,17 +290,14 @@ class WordBigramLM:
     def evidence(self, words: Words) -> WordEvidence:
         """Counts of each word of a batch, as a word and as a context, and of the pair it forms
         with the word before (``<s>`` before a paragraph's first)."""
-        ends = np.cumsum(words.counts)
-        first = np.zeros(len(words.hashes), dtype=bool)
-        first[(ends - words.counts)[words.counts > 0]] = True
         keys = np.r_[words.hashes, np.array([_W_START, _W_END], dtype=np.uint64)]
         (count,) = _lookup(keys, self.unigrams_, self.unigram_counts_)
         total, backoff = _lookup(keys, self.bigram_.contexts, self.bigram_.totals,
                                  self.bigram_.backoff)
-        previous = _shift(words.hashes, 1, first, _W_START)
+        previous = _shift(words.hashes, 1, words.first, _W_START)
         (pair,) = _lookup(_pair_keys(previous, words.hashes), self.bigram_.keys,
                           self.bigram_.counts)
-        return WordEvidence(count, total, backoff, pair, first)
+        return WordEvidence(count, total, backoff, pair)
 
     def surprise(self, words: Words, evidence: WordEvidence | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -295,8 +308,8 @@ class WordBigramLM:
         n = len(words.hashes)
         count = e.count[:n]
         p1 = (count + 1.0) / (self.total_ + len(self.unigrams_) + 1.0)
-        total = _shift(e.total[:n], 1, e.first, e.total[n])  # of the word before, as context
-        backoff = _shift(e.backoff[:n], 1, e.first, e.backoff[n])
+        total = _shift(e.total[:n], 1, words.first, e.total[n])  # the word before's, as context
+        backoff = _shift(e.backoff[:n], 1, words.first, e.backoff[n])
         p2 = self.bigram_.combine(e.pair, total, backoff, p1)
         # a pair of two common words never seen together: the trace of a swapped word
         frequent_unseen = (total >= 20) & (count >= 20) & (e.pair == 0)
@@ -308,13 +321,12 @@ class WordEvidence:
     """What a :class:`WordBigramLM` counted of each word of a batch, looked up once for all
     the features that use it: ``count``, ``total`` and ``backoff`` (as a context) of every
     word, then of the start and the end mark; ``pair``: the count of each word after the word
-    before it; ``first``: which words open a paragraph."""
+    before it."""
 
     count: np.ndarray
     total: np.ndarray
     backoff: np.ndarray
     pair: np.ndarray
-    first: np.ndarray
 
 
 def _is_cjk(codes: np.ndarray) -> np.ndarray:
@@ -446,12 +458,7 @@ class _Tokens:
             self.cjk = np.zeros(0, dtype=bool)
         self.tags = tags
         start, end = lexicon.tag_names.index("#start"), lexicon.tag_names.index("#end")
-        firsts = (np.cumsum(self.counts) - self.counts)[self.counts > 0]
-        lasts = (np.cumsum(self.counts) - 1)[self.counts > 0]
-        self.first = np.zeros(n, dtype=bool)
-        self.first[firsts] = True
-        self.last = np.zeros(n, dtype=bool)
-        self.last[lasts] = True
+        self.first, self.last = words.first, words.last
         self.prev_hash = _shift(self.hashes, 1, self.first, _W_START)
         self.next_hash = _shift(self.hashes, -1, self.last, _W_END)
         self.prev_tag = _shift(tags, 1, self.first, start)
@@ -486,21 +493,6 @@ TOKEN_FEATURES = (
     *(f"g_{name}" for name in _PARTS), *(f"post_{name}" for name in _PARTS if name != "lf"),
     "cjk", "in_lexicon", "has_twins",
 )
-
-
-def _part_sums(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """For every ``_PARTS`` subset, the sum of its ``parts`` added in the subset's order; a
-    subset that starts with another adds to that one's sum instead of starting again."""
-    sums: dict[tuple[str, ...], np.ndarray | int] = {(): 0}
-
-    def total(names: tuple[str, ...]):
-        if names not in sums:
-            sums[names] = total(names[:-1]) + parts[names[-1]]
-        return sums[names]
-
-    return {name: total(names) for name, names in _PARTS.items()}
-
-
 SWAP_PRIOR = 0.05  # share of swapped words assumed by the paragraph's likelihood ratio
 
 
@@ -666,7 +658,8 @@ class TwinModel:
         starts = np.flatnonzero(np.r_[True, tok[1:] != tok[:-1]]) if len(tok) else tok
         columns = [own[name] for name in ("lf", "wwl", "wwr", "twl", "wtr", "t3")]
         posts = []
-        own_sums = _part_sums(own)  # per word, then read at its twins: fewer additions
+        own_sums = {name: sum(own[p] for p in parts)  # per word, then read at its twins
+                    for name, parts in _PARTS.items()}
         for name, parts in _PARTS.items():
             diff = sum(twin[p] for p in parts) - own_sums[name][tok]
             gap = np.full(t.n, -5.0)

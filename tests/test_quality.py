@@ -108,12 +108,14 @@ def test_word_surprise_conditions_each_word_on_the_one_before():
 @pytest.mark.parametrize("size", [50, 5000])  # a sorted search, then the hash index
 def test_lookup_reads_the_values_of_present_keys_and_zero_for_absent_ones(size):
     rng = np.random.default_rng(size)
-    table = np.unique(rng.integers(0, 2**40, size * 2, dtype=np.uint64))[:size]
+    table = np.unique(rng.integers(1, 2**39, size * 2, dtype=np.uint64))[:size] * np.uint64(2)
     counts = rng.integers(1, 1000, size).astype(np.uint32)
     totals = rng.random(size).astype(np.float32)
     present = rng.integers(0, size, 3000)
-    keys = np.r_[table[present], table[-1] + np.uint64(1) + rng.integers(0, 10, 3000,
-                                                                         dtype=np.uint64)]
+    # absent: odd keys between the table's, below its first and past its last
+    absent = np.r_[table[rng.integers(0, size, 2998)] + np.uint64(1), np.uint64(1),
+                   table[-1] + np.uint64(3)]
+    keys = np.r_[table[present], absent]
     got_counts, got_totals = _lookup(keys, table, counts, totals)
     assert got_counts.tolist() == counts[present].tolist() + [0.0] * 3000
     assert got_totals.tolist() == totals[present].astype(np.float64).tolist() + [0.0] * 3000
