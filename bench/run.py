@@ -3,9 +3,10 @@
     python -m bench.run [--size-mb 50] [--model PATH] [--jobs 1,2] [--out bench/results/latest.md]
 
 Every system scores the same seeded corpus end to end (read JSONL → score every paragraph →
-write JSONL to /dev/null) in its own process, timed ``--repeat`` times (median reported), with the
-peak RSS of its largest process. Accuracy is paragraph-level on the held-out split: the product
-with its model, the baselines trained here on the labeled rows.
+write JSONL to /dev/null) in its own process, timed ``--repeat`` times in rounds (every system
+once per round, so drifting load on a shared machine falls on all of them; median reported),
+with the peak RSS of its largest process. Accuracy is paragraph-level on the held-out split:
+the product with its model, the baselines trained here on the labeled rows.
 """
 
 from __future__ import annotations
@@ -73,16 +74,25 @@ def timed(cmd: list[str]) -> dict:
     return result
 
 
-def measure(name: str, cmd: list[str], repeat: int) -> Run:
-    results = []
+def measure(commands: dict[tuple[str, int], list[str]], repeat: int
+            ) -> dict[tuple[str, int], Run]:
+    """Time every command ``repeat`` times, in rounds (each command once per round), so a
+    change of load on a shared machine falls on all systems alike instead of on whichever ran
+    then; median wall and CPU time, largest RSS."""
+    results: dict[tuple[str, int], list[dict]] = {key: [] for key in commands}
     for i in range(repeat):
-        results.append(timed(cmd))
-        print(f"  {name} run {i + 1}/{repeat}: {results[-1]['wall']:.1f} s", file=sys.stderr)
-    return Run(
-        statistics.median(r["wall"] for r in results),
-        statistics.median(r["cpu"] for r in results),
-        max(r["rss_kib"] for r in results) * 1024 / MB,
-    )
+        for (name, jobs), cmd in commands.items():
+            results[name, jobs].append(timed(cmd))
+            print(f"  {name} -j {jobs} run {i + 1}/{repeat}: "
+                  f"{results[name, jobs][-1]['wall']:.1f} s", file=sys.stderr)
+    return {
+        key: Run(
+            statistics.median(r["wall"] for r in timings),
+            statistics.median(r["cpu"] for r in timings),
+            max(r["rss_kib"] for r in timings) * 1024 / MB,
+        )
+        for key, timings in results.items()
+    }
 
 
 def throughput_command(system: str, jobs: int, corpus_path: Path, model: Path,
@@ -193,7 +203,8 @@ def report(args, stats: corpus.CorpusStats, runs: dict, scores: dict, sizes: dic
         f"trained on {shown(args.labeled)}",
         f"- product model: {shown(args.model)} (sha256 {args.model_sha[:12]}…)"
         if args.model_sha else "- product: not measured",
-        f"- timing: median of {args.repeat} runs of the whole process (start, load, read, "
+        f"- timing: median of {args.repeat} runs of the whole process, in rounds of one run per "
+        "system (start, load, read, "
         "score, write to /dev/null); MB/CPU-s: input MB per CPU second of all its processes "
         "(less sensitive than MB/s to other load on the machine); peak RSS of its largest "
         "process (a worker when jobs > 1); MB = 10^6 bytes",
@@ -302,11 +313,9 @@ def main(argv: list[str] | None = None) -> None:
         sizes[QUALITY] = sizes[PRODUCT] + quality_model.stat().st_size / MB
         cold = cold_start(args.model, args.repeat)
     scores, heldout_paragraphs = evaluate(args.systems, args.heldout, args.model, model_dir)
-    runs = {}
-    for name in args.systems:
-        for jobs in args.jobs:
-            cmd = throughput_command(name, jobs, stats.path, args.model, model_dir)
-            runs[name, jobs] = measure(f"{name} -j {jobs}", cmd, args.repeat)
+    commands = {(name, jobs): throughput_command(name, jobs, stats.path, args.model, model_dir)
+                for name in args.systems for jobs in args.jobs}
+    runs = measure(commands, args.repeat)
     args.load = (load_at_start, os.getloadavg()[0])
     text = report(args, stats, runs, scores, sizes, cold, heldout_paragraphs, command)
     text += f"\nWhole benchmark: {time.perf_counter() - started:.0f} s.\n"

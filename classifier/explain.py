@@ -21,15 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import (
-    _BOUNDARY,
-    _MAX_WORD,
-    CHAR_ORDERS,
-    char_ngram_ids,
-    cut_batch,
-    tokenize,
-    word_ids,
-)
+from .features import _BOUNDARY, CHAR_ORDERS, char_ngram_ids
 from .model import LABELS, SpamModel
 from .results import DocumentResult
 from .text import normalize
@@ -41,9 +33,9 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 @dataclass(frozen=True)
 class Ngram:
-    """A feature of a paragraph and how hard it pushes towards spam (spam weight × idf)."""
+    """A character n-gram of a paragraph and how hard it pushes towards spam (spam weight ×
+    idf)."""
 
-    kind: str  # "char" | "word"
     text: str  # as the model saw it (normalised); EDGE marks a paragraph edge
     weight: float
 
@@ -66,8 +58,8 @@ def _char_ngrams(paragraphs: list[str]) -> list[tuple[int, str]]:
 
 
 def top_ngrams(model: SpamModel, paragraphs: Sequence[str], k: int = 5) -> list[list[Ngram]]:
-    """Per paragraph (raw text), the ``k`` distinct character 1–3-grams and words with the
-    largest spam-class weight × idf, hashed exactly as the vectorizer hashes them."""
+    """Per paragraph (raw text), the ``k`` distinct character 1–3-grams with the largest
+    spam-class weight × idf, hashed exactly as the vectorizer hashes them."""
     normalised = [normalize(p) for p in paragraphs]
     vectorizer = model.vectorizer
     classifier = model.first_stage_.classifier_
@@ -77,20 +69,15 @@ def top_ngrams(model: SpamModel, paragraphs: Sequence[str], k: int = 5) -> list[
     coef = classifier.coef_[spam_row]
     n_char = vectorizer.char_features
     char_weight = coef[:n_char] * vectorizer.char_idf_
-    word_weight = coef[n_char : n_char + vectorizer.word_features] * vectorizer.word_idf_
-    best: list[dict[tuple[str, str], float]] = [{} for _ in paragraphs]
+    best: list[dict[str, float]] = [{} for _ in paragraphs]
     rows, cols = char_ngram_ids(normalised, n_char)
     grams = _char_ngrams(normalised)
     if len(grams) != len(cols) or not np.array_equal(rows, [row for row, _ in grams]):
         raise RuntimeError("n-gram enumeration does not match features.char_ngram_ids")
     for (row, gram), col in zip(grams, cols.tolist(), strict=True):
-        best[row][("char", gram.replace("\x02", EDGE))] = float(char_weight[col])
-    rows, cols = word_ids(cut_batch(normalised), vectorizer.word_features)
-    words = [(row, w[:_MAX_WORD]) for row, p in enumerate(normalised) for w in tokenize(p)]
-    for (row, word), col in zip(words, cols.tolist(), strict=True):
-        best[row][("word", word)] = float(word_weight[col])
+        best[row][gram.replace("\x02", EDGE)] = float(char_weight[col])
     return [
-        [Ngram(kind, text, weight) for (kind, text), weight in
+        [Ngram(text, weight) for text, weight in
          sorted(found.items(), key=lambda item: -item[1])[:k]]
         for found in best
     ]
@@ -178,8 +165,7 @@ def _paragraph_html(doc_key: str, index: int, doc: DocumentResult, ngrams: list[
         f" · spam {p.spam_score:.3f} · boilerplate {p.boilerplate_score:.3f}"
     reason = f' <span class="reason">{e(p.reason)}</span>' if p.reason else ""
     grams = "".join(
-        f'<li><span class="w">{g.weight:+.3f}</span>{e(g.text)}'
-        f'{" <small>(word)</small>" if g.kind == "word" else ""}</li>'
+        f'<li><span class="w">{g.weight:+.3f}</span>{e(g.text)}</li>'
         for g in ngrams
     )
     return (

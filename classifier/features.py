@@ -1,4 +1,4 @@
-"""Paragraph features: hashed TF-IDF over character n-grams and jieba words, plus shape.
+"""Paragraph features: hashed character n-grams and shape; jieba words for the quality model.
 
 Everything is computed in bulk over a batch of documents: the characters of all paragraphs are
 one numpy array, n-grams are hashed with vectorised integer arithmetic, and counts are
@@ -21,7 +21,6 @@ CHAR_ORDERS = (1, 2, 3)
 _BOUNDARY = 0x02  # marks a paragraph's start and end, so n-grams can see edges
 _PRIME = np.uint64(0x100000001B3)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_MAX_WORD = 64  # characters of a token that enter its hash
 
 
 def _char_classes() -> np.ndarray:
@@ -86,8 +85,8 @@ class Batch:
 
     @cached_property
     def cut(self) -> Cut:
-        """jieba tokens of the paragraphs (``cut_batch``), cut once for every stage that
-        reads words."""
+        """jieba tokens of the paragraphs (``cut_batch``), cut once, when the quality model
+        reads them (the spam model reads characters only)."""
         return cut_batch(self.paragraphs)
 
     @cached_property
@@ -308,17 +307,6 @@ def hash_words(codes: np.ndarray, lengths: np.ndarray, cap: int) -> np.ndarray:
         sums = np.add.reduceat(codes.astype(np.uint64) * powers[np.minimum(offset, cap)],
                                starts)
         return _mix(sums + np.minimum(lengths, cap).astype(np.uint64))
-
-
-def word_ids(cut: Cut, n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every word occurrence (``tokenize``'s words) of a batch's ``cut_batch``;
-    words are hashed from their first ``_MAX_WORD`` code points."""
-    tokens, codes, lengths, rows = cut
-    if not tokens:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    is_word = rows >= 0
-    h = hash_words(codes, lengths, _MAX_WORD)[is_word]
-    return rows[is_word], _bucket(h, n_features)
 
 
 def count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:

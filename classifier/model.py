@@ -28,8 +28,8 @@ from .vectorize import ParagraphVectorizer
 
 LABELS = ("genuine", "spam", "boilerplate")
 REASONS = ("keyword_list", "headline_list", "injected_keywords", "spliced_text", "promotion")
-FORMAT_VERSION = 3
-_LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba", "opencc")
+FORMAT_VERSION = 4
+_LIBRARIES = ("scikit-learn", "numpy", "scipy", "opencc")
 
 
 def _log_odds(proba: np.ndarray) -> np.ndarray:
@@ -139,6 +139,8 @@ class FirstStage:
         self, x, y, weight, paragraphs: list[str], targets: list[list[Span] | None]
     ) -> FirstStage:
         self.classifier_ = SparseLogistic(self.alpha, self.seed).fit(x, y, weight)
+        # a contiguous copy: gathering from a row of the Fortran-ordered weights is ~5x slower
+        self.spam_weights_ = np.ascontiguousarray(self.classifier_.coef_[LABELS.index("spam")])
         genuine = LABELS.index("genuine")
         lm = CharBigramLM().fit([p for p, label in zip(paragraphs, y) if label == genuine])
         chosen = [i for i, t in enumerate(targets) if t is not None]
@@ -150,10 +152,8 @@ class FirstStage:
     def evidence(self, x, paragraphs: list[str]) -> tuple[np.ndarray, ...]:
         """Label probabilities, local evidence (see ``local_evidence``), character scores
         smoothed and not (flat), and where each paragraph's characters start in them."""
-        # a contiguous copy: gathering from a row of the Fortran-ordered weights is ~5x slower
-        spam_weights = np.ascontiguousarray(self.classifier_.coef_[LABELS.index("spam")])
         scores, raw, lengths = self.tagger_.char_scores(paragraphs)
-        local = local_evidence(scores, lengths, strongest_feature(x, spam_weights))
+        local = local_evidence(scores, lengths, strongest_feature(x, self.spam_weights_))
         starts = np.concatenate([[0], np.cumsum(lengths)])
         return self.classifier_.predict_proba(x), local, scores, raw, starts
 

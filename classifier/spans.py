@@ -73,7 +73,7 @@ def _blank_after_removal(text: str, line_start: int, line_end: int, removed: lis
     return not text[cursor:line_end].strip()
 
 
-SPAN_FEATURES = 2**20
+SPAN_FEATURES = 2**19  # 2 MB of weights, read from cache by the 16 gathers per character
 _SURPRISE_COLUMNS = surprise_columns(SPAN_FEATURES)  # hashed once, not per batch
 INJECTION_MARGIN = 2.0  # log-odds below an injected paragraph's strongest character
 INJECTION_EDGE = 1  # characters added on each side of an injected run

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .features import Batch, char_ngram_ids, count_matrix, word_ids
+from .features import Batch, char_ngram_ids, count_matrix
 
-CHAR_FEATURES = 2**19
-WORD_FEATURES = 2**18
+# 2^18 columns keep each class's weights at 1 MB, so the products and gathers of scoring read
+# them from cache; 2^19 took 22 % longer end to end with the tagger's table at 2^20 (README)
+CHAR_FEATURES = 2**18
 
 
 def _sublinear_tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -35,34 +36,24 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 
 
 class ParagraphVectorizer:
-    """Hashed TF-IDF of character 1–3-grams and of words, next to dense shape features."""
+    """Hashed TF-IDF of character 1–3-grams, next to dense shape features. No words: jieba
+    (rjieba, ~20 MB/s) would bound the scorer's speed, and character 2- and 3-grams carry most
+    of what words say (README, "Without the word features")."""
 
-    def __init__(self, char_features: int = CHAR_FEATURES, word_features: int = WORD_FEATURES):
+    def __init__(self, char_features: int = CHAR_FEATURES):
         self.char_features = char_features
-        self.word_features = word_features
 
-    def _counts(self, batch: Batch) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        n = len(batch.paragraphs)
-        chars = count_matrix(*char_ngram_ids(batch.paragraphs, self.char_features), n,
-                             self.char_features)
-        words = count_matrix(*word_ids(batch.cut, self.word_features), n,
-                             self.word_features)
-        return chars, words
+    def _counts(self, batch: Batch) -> sp.csr_matrix:
+        return count_matrix(*char_ngram_ids(batch.paragraphs, self.char_features),
+                            len(batch.paragraphs), self.char_features)
 
     def fit(self, batch: Batch, y=None) -> ParagraphVectorizer:
-        chars, words = self._counts(batch)
-        self.char_idf_ = _idf(chars)
-        self.word_idf_ = _idf(words)
+        self.char_idf_ = _idf(self._counts(batch))
         return self
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
-        chars, words = self._counts(batch)
         return sp.hstack(
-            [
-                _sublinear_tfidf(chars, self.char_idf_),
-                _sublinear_tfidf(words, self.word_idf_),
-                sp.csr_matrix(batch.shape),
-            ],
+            [_sublinear_tfidf(self._counts(batch), self.char_idf_), sp.csr_matrix(batch.shape)],
             format="csr",
             dtype=np.float32,
         )

@@ -155,12 +155,11 @@ def test_top_ngrams_are_hashed_as_the_vectorizer_hashes_them(small_model):
     assert [g.weight for g in grams] == sorted((g.weight for g in grams), reverse=True)
     coef = small_model.first_stage_.classifier_.coef_[1]
     for g in grams:
-        if g.kind == "char":
-            col = _hash_alone(g.text, n_char)
-            want = coef[col] * small_model.vectorizer.char_idf_[col]
-            assert np.isclose(g.weight, want, rtol=1e-5)
+        col = _hash_alone(g.text, n_char)
+        want = coef[col] * small_model.vectorizer.char_idf_[col]
+        assert np.isclose(g.weight, want, rtol=1e-5)
     # every column a top n-gram names is a feature the vectorizer gives the paragraph
-    assert {g.text for g in grams if g.kind == "char"} <= {
+    assert {g.text for g in grams} <= {
         g.replace("\x02", EDGE) for _, g in _char_ngrams([normalize(paragraph)])}
 
 

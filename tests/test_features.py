@@ -6,7 +6,6 @@ import jieba
 import numpy as np
 
 from classifier.features import (
-    _MAX_WORD,
     _PRIME,
     SURPRISE_BINS,
     Batch,
@@ -15,10 +14,10 @@ from classifier.features import (
     char_ngram_ids,
     count_matrix,
     cut_batch,
+    hash_words,
     segment_moving_mean,
     shape_features,
     tokenize,
-    word_ids,
 )
 from classifier.text import normalize
 
@@ -35,36 +34,26 @@ def test_char_ngram_hashing_is_deterministic_and_order_free():
     assert sorted(one[1][one[0] == 0]) == sorted(two[1][two[0] == 1])
 
 
-def test_word_ids_match_tokens():
-    rows, cols = word_ids(cut_batch(["我们 在 北京", ""]), 2**18)
-    assert rows.tolist() == [0, 0, 0]
-    assert len(set(cols.tolist())) == 3
+def _reference_hash(word, cap):
+    """hash_words written plainly, for one word."""
+    h = 0
+    for i, ch in enumerate(word[:cap]):
+        h = (h + ord(ch) * pow(int(_PRIME), i + 1, 2**64)) % 2**64
+    h = (h + min(len(word), cap)) % 2**64
+    return int(_mix(np.array([h], dtype=np.uint64))[0])
 
 
-def _reference_word_ids(paragraphs, n_features):
-    """word_ids written plainly: one paragraph, one word at a time, the same hash."""
-    rows, cols = [], []
-    for row, paragraph in enumerate(paragraphs):
-        for word in tokenize(paragraph):
-            h = 0
-            for i, ch in enumerate(word[:_MAX_WORD]):
-                h = (h + ord(ch) * pow(int(_PRIME), i + 1, 2**64)) % 2**64
-            h = (h + min(len(word), _MAX_WORD)) % 2**64
-            mixed = _mix(np.array([h], dtype=np.uint64))[0]
-            rows.append(row)
-            cols.append(int(mixed) % n_features)
-    return rows, cols
-
-
-def test_batched_word_ids_equal_the_reference(labeled_documents):
-    """Cutting a whole batch at once gives each paragraph exactly its own words' columns, also
-    for blank paragraphs, white space runs, CR/LF and words longer than the hash cap."""
+def test_batched_cut_gives_each_paragraph_its_own_words_and_hashes(labeled_documents):
+    """Cutting a whole batch at once gives each paragraph exactly its own words, also for
+    blank paragraphs, white space runs, CR/LF and words longer than the hash cap."""
     paragraphs = [normalize(p) for d in labeled_documents[::40] for p in d.paragraphs]
     paragraphs += ["", "  ", "a\r", "\u3000新闻\t", "x" * 100 + " 中国", "\r", "末尾 "]
-    rows, cols = word_ids(cut_batch(paragraphs), 2**18)
-    expected_rows, expected_cols = _reference_word_ids(paragraphs, 2**18)
-    assert rows.tolist() == expected_rows
-    assert cols.tolist() == expected_cols
+    tokens, codes, lengths, rows = cut_batch(paragraphs)
+    words = [(row, token) for token, row in zip(tokens, rows.tolist()) if row >= 0]
+    expected = [(row, w) for row, p in enumerate(paragraphs) for w in tokenize(p)]
+    assert words == expected
+    hashes = hash_words(codes, lengths, 32)[rows >= 0]
+    assert hashes.tolist() == [_reference_hash(w, 32) for _, w in expected]
 
 
 def test_rjieba_gives_jiebas_chinese_words(labeled_documents):
