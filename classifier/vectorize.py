@@ -7,8 +7,8 @@ import scipy.sparse as sp
 
 from .features import Batch, char_ngram_ids, count_matrix
 
-# 2^18 columns keep each class's weights at 1 MB, so the products and gathers of scoring read
-# them from cache; 2^19 took 22 % longer end to end with the tagger's table at 2^20 (README)
+# 2^18 columns keep each class's weights at 1 MB, so that scoring's products and gathers read
+# them from cache (README, "Without the word features": wider tables cost ~10–20 % end to end)
 CHAR_FEATURES = 2**18
 
 
