@@ -19,6 +19,7 @@ from classifier.features import (
     shape_features,
     tokenize,
 )
+from classifier.quality import _MAX_WORD
 from classifier.text import normalize
 
 
@@ -52,8 +53,8 @@ def test_batched_cut_gives_each_paragraph_its_own_words_and_hashes(labeled_docum
     words = [(row, token) for token, row in zip(tokens, rows.tolist()) if row >= 0]
     expected = [(row, w) for row, p in enumerate(paragraphs) for w in tokenize(p)]
     assert words == expected
-    hashes = hash_words(codes, lengths, 32)[rows >= 0]
-    assert hashes.tolist() == [_reference_hash(w, 32) for _, w in expected]
+    hashes = hash_words(codes, lengths, _MAX_WORD)[rows >= 0]  # the quality model's cap
+    assert hashes.tolist() == [_reference_hash(w, _MAX_WORD) for _, w in expected]
 
 
 def test_rjieba_gives_jiebas_chinese_words(labeled_documents):
