@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from classifier import LABELS, bundled_model_path, load_model
+from classifier import LABELS, bundled_model_path, kernels, load_model
 from classifier.scoring import QUALITY_MODEL
 
 from . import corpus
@@ -201,7 +201,8 @@ def report(args, stats: corpus.CorpusStats, runs: dict, scores: dict, sizes: dic
         f"paragraphs (seed {args.seed})",
         f"- accuracy: {heldout_paragraphs} paragraphs of {shown(args.heldout)}; baselines "
         f"trained on {shown(args.labeled)}",
-        f"- product model: {shown(args.model)} (sha256 {args.model_sha[:12]}…)"
+        f"- product model: {shown(args.model)} (sha256 {args.model_sha[:12]}…); scoring "
+        f"kernels: {'compiled (classifier/_kernels.c)' if kernels.COMPILED else 'numpy'}"
         if args.model_sha else "- product: not measured",
         f"- timing: median of {args.repeat} runs of the whole process, in rounds of one run per "
         "system (start, load, read, "

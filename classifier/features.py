@@ -169,9 +169,13 @@ def _context_buckets(paragraphs: list[str], n_features: int
         poly.append(poly[-1] * _PRIME + shifted)
     # each n-gram is hashed once; a template reads its neighbour's bucket, XOR its own salt
     buckets = [None] + [_bucket(_mix(poly[n]), n_features) for n in range(1, 4)]
-    salts = [int(_bucket(_mix(np.array([t + 1], dtype=np.uint64)), n_features)[0])
-             for t in range(len(CONTEXT_TEMPLATES))]
-    return buckets, chars, salts
+    return buckets, chars, context_salts(n_features).tolist()
+
+
+def context_salts(n_features: int) -> np.ndarray:
+    """Each of ``CONTEXT_TEMPLATES``' salt: XORed into its n-gram's bucket, so the same n-gram
+    read by two templates lands in two columns."""
+    return _bucket(_mix(np.arange(1, len(CONTEXT_TEMPLATES) + 1, dtype=np.uint64)), n_features)
 
 
 def char_context_ids(paragraphs: list[str], n_features: int) -> np.ndarray:

@@ -151,7 +151,7 @@ class CharBigramLM:
         self.total_ = float(len(codes))
         self.bigrams_, bigram_counts = np.unique(_pairs(codes), return_counts=True)
         self.bigram_counts_ = bigram_counts.astype(np.float64)
-        self._pairs = self._pair_counts()
+        self.pairs = self._pair_counts()
         return self
 
     def _pair_counts(self) -> PairCounts:
@@ -160,18 +160,18 @@ class CharBigramLM:
         return PairCounts(self.bigrams_, self.bigram_counts_, common)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_pairs"}  # rebuilt on load
+        return {k: v for k, v in self.__dict__.items() if k != "pairs"}  # rebuilt on load
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._pairs = self._pair_counts()
+        self.pairs = self._pair_counts()
 
     def surprise(self, previous: np.ndarray, current: np.ndarray) -> np.ndarray:
         """``-log P(current | previous)`` in nats, element-wise over code-point arrays."""
         unigram = (self.unigram_counts_[current.astype(np.int64)] + 1.0) / (
             self.total_ + self.vocabulary_
         )
-        pair = self._pairs.count(previous, current)
+        pair = self.pairs.count(previous, current)
         context = self.unigram_counts_[previous.astype(np.int64)]
         return -np.log((pair + self.k * unigram) / (context + self.k))
 

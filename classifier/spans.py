@@ -9,11 +9,11 @@ import scipy.sparse as sp
 
 from .features import (
     char_context_ids,
-    context_weight_sums,
     segment_moving_mean,
     surprise_codes,
     surprise_columns,
 )
+from .kernels import tagger_logits
 from .linear import SparseLogistic
 from .lm import CharBigramLM
 from .results import Span
@@ -135,12 +135,9 @@ class SpanTagger:
     def char_logits(self, paragraphs: list[str]) -> np.ndarray:
         """Unsmoothed log-odds of every character of the batch, flat. The same numbers as the
         classifier's decision function on ``_features``, summed by gathering weights instead of
-        building the matrix (the surprise codes' from a table of 256), in the same order."""
-        weights = self.classifier_.coef_[0]
-        total = context_weight_sums(paragraphs, weights)
-        for code_row in weights[_SURPRISE_COLUMNS][self._surprise_codes(paragraphs)]:
-            total += code_row
-        return total + float(self.classifier_.intercept_[0])
+        building the matrix (``kernels.tagger_logits``)."""
+        return tagger_logits(paragraphs, self.classifier_.coef_[0],
+                             self.classifier_.intercept_[0], self.lm)
 
     def char_scores(self, paragraphs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Smoothed and unsmoothed log-odds that each character is injected (flat over the

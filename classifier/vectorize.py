@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .features import Batch, char_ngram_ids, count_matrix
+from .features import Batch
+from .kernels import char_ngram_counts
 
 # 2^18 columns keep each class's weights at 1 MB, so that scoring's products and gathers read
 # them from cache (README, "Without the word features": wider tables cost ~10–20 % end to end)
@@ -44,8 +45,7 @@ class ParagraphVectorizer:
         self.char_features = char_features
 
     def _counts(self, batch: Batch) -> sp.csr_matrix:
-        return count_matrix(*char_ngram_ids(batch.paragraphs, self.char_features),
-                            len(batch.paragraphs), self.char_features)
+        return char_ngram_counts(batch.paragraphs, self.char_features)
 
     def fit(self, batch: Batch, y=None) -> ParagraphVectorizer:
         self.char_idf_ = _idf(self._counts(batch))
